@@ -1,0 +1,8 @@
+"""Wagtail hooks of the site: registrations only; the logic lives in its modules."""
+
+from wagtail import hooks
+
+from cms.admin_scope import scope_page_chooser, scope_page_explorer
+
+hooks.register("construct_page_chooser_queryset", scope_page_chooser)
+hooks.register("construct_explorer_page_queryset", scope_page_explorer)

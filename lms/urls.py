@@ -1,0 +1,46 @@
+"""URL configuration: the composition root that wires every app together."""
+
+from django.conf import settings
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+from ninja import NinjaAPI
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from lms.api import router as lms_router
+
+api = NinjaAPI(
+    title="LMS Kemensos API",
+    version="1",
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+api.add_router("/", lms_router)
+
+
+class AdminLoginRedirectView(RedirectView):
+    """Wagtail's own login page is replaced by allauth's (rate limits, MFA)."""
+
+    url = reverse_lazy("account_login")
+    query_string = True
+
+
+urlpatterns = [
+    path("admin/login/", AdminLoginRedirectView.as_view(), name="admin_login_redirect"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's page serving comes last: it catches every other path.
+urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,0 +1,35 @@
+"""Wagtail admin viewsets of the core."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.users.forms import UserCreationForm, UserEditForm
+from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
+
+PERSON_FIELDS = {"email", "full_name", "title_prefix", "title_suffix", "time_zone"}
+
+
+class LmsUserCreationForm(UserCreationForm):
+    """Wagtail's user form without first/last name: we keep one full-name field."""
+
+    first_name = None
+    last_name = None
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+
+    class Meta(UserCreationForm.Meta):
+        fields = PERSON_FIELDS | {"is_superuser", "groups"}
+
+
+class LmsUserEditForm(UserEditForm):
+    first_name = None
+    last_name = None
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+
+    class Meta(UserEditForm.Meta):
+        fields = PERSON_FIELDS | {"is_active", "is_superuser", "groups"}
+
+
+class UserViewSet(WagtailUserViewSet):
+    """Users in the Wagtail admin, with our person fields and never the NIK."""
+
+    def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:
+        return LmsUserEditForm if for_update else LmsUserCreationForm
