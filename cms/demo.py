@@ -19,16 +19,41 @@ DEMO_DOMAIN = "lms.example"
 
 # Partners that are operator data in production; in the demo they are samples.
 DEMO_PARTNERS = [
-    ("POLTEKESOS", OrganisationKind.UNIVERSITY, "Politeknik Kesejahteraan Sosial Bandung",
-     "Poltekesos Bandung", "Bandung", "Asia/Jakarta"),
-    ("UNHAS", OrganisationKind.UNIVERSITY, "Universitas Hasanuddin", "Unhas",
-     "Makassar", "Asia/Makassar"),
-    ("BANK-MITRA", OrganisationKind.BANK, "Bank Mitra Literasi Keuangan (demo)",
-     "Bank Mitra", "Jakarta", "Asia/Jakarta"),
+    (
+        "POLTEKESOS",
+        OrganisationKind.UNIVERSITY,
+        "Politeknik Kesejahteraan Sosial Bandung",
+        "Poltekesos Bandung",
+        "Bandung",
+        "Asia/Jakarta",
+    ),
+    (
+        "UNHAS",
+        OrganisationKind.UNIVERSITY,
+        "Universitas Hasanuddin",
+        "Unhas",
+        "Makassar",
+        "Asia/Makassar",
+    ),
+    (
+        "BANK-MITRA",
+        OrganisationKind.BANK,
+        "Bank Mitra Literasi Keuangan (demo)",
+        "Bank Mitra",
+        "Jakarta",
+        "Asia/Jakarta",
+    ),
 ]
 
 # First two NIK digits per centre for its demo trainees (a province it covers).
-CENTRE_NIK_PROVINCE = {"R1": "13", "R2": "32", "R3": "34", "R4": "63", "R5": "73", "R6": "91"}
+CENTRE_NIK_PROVINCE = {
+    "R1": "13",
+    "R2": "32",
+    "R3": "34",
+    "R4": "63",
+    "R5": "73",
+    "R6": "91",
+}
 TRAINEE_NAMES = ["Siti Aminah", "Budi Santoso", "Yohana Wenda"]
 
 
@@ -45,39 +70,77 @@ class DemoAccount:
 def demo_accounts() -> list[DemoAccount]:
     """Every demo account, in the order the README lists them."""
     accounts = [
-        DemoAccount(f"admin.pusat@{DEMO_DOMAIN}", "Admin Pusat Kemensos",
-                    Role.CENTRAL_ADMIN, "KEMENSOS"),
-        DemoAccount(f"admin.lsp@{DEMO_DOMAIN}", "Admin LSP Kemensos",
-                    Role.CERTIFICATION_ADMIN, "LSP-KEMENSOS"),
-        DemoAccount(f"komite.lsp@{DEMO_DOMAIN}", "Komite Keputusan LSP",
-                    Role.COMMITTEE, "LSP-KEMENSOS"),
-        DemoAccount(f"asesor.lsp@{DEMO_DOMAIN}", "Asesor LSP Kemensos",
-                    Role.ASSESSOR, "LSP-KEMENSOS", "MET.000.000001.2026"),
+        DemoAccount(
+            f"admin.pusat@{DEMO_DOMAIN}",
+            "Admin Pusat Kemensos",
+            Role.CENTRAL_ADMIN,
+            "KEMENSOS",
+        ),
+        DemoAccount(
+            f"admin.lsp@{DEMO_DOMAIN}",
+            "Admin LSP Kemensos",
+            Role.CERTIFICATION_ADMIN,
+            "LSP-KEMENSOS",
+        ),
+        DemoAccount(
+            f"komite.lsp@{DEMO_DOMAIN}",
+            "Komite Keputusan LSP",
+            Role.COMMITTEE,
+            "LSP-KEMENSOS",
+        ),
+        DemoAccount(
+            f"asesor.lsp@{DEMO_DOMAIN}",
+            "Asesor LSP Kemensos",
+            Role.ASSESSOR,
+            "LSP-KEMENSOS",
+            "MET.000.000001.2026",
+        ),
     ]
     for code in ("POLTEKESOS", "UNHAS"):
         slug = code.lower()
         accounts += [
-            DemoAccount(f"penilai.{slug}@{DEMO_DOMAIN}", f"Penilai {code.title()}",
-                        Role.GRADER, code),
-            DemoAccount(f"asesor.{slug}@{DEMO_DOMAIN}", f"Asesor {code.title()}",
-                        Role.ASSESSOR, code, f"MET.{code}.0001"),
+            DemoAccount(
+                f"penilai.{slug}@{DEMO_DOMAIN}",
+                f"Penilai {code.title()}",
+                Role.GRADER,
+                code,
+            ),
+            DemoAccount(
+                f"asesor.{slug}@{DEMO_DOMAIN}",
+                f"Asesor {code.title()}",
+                Role.ASSESSOR,
+                code,
+                f"MET.{code}.0001",
+            ),
         ]
     for number, code in enumerate(CENTRE_NIK_PROVINCE, start=1):
         slug = code.lower()
         accounts += [
-            DemoAccount(f"pelatih.{slug}@{DEMO_DOMAIN}", f"Pelatih {code}",
-                        Role.TRAINER, code),
-            DemoAccount(f"penyelenggara.{slug}@{DEMO_DOMAIN}", f"Penyelenggara {code}",
-                        Role.CENTRE_ADMIN, code),
+            DemoAccount(
+                f"pelatih.{slug}@{DEMO_DOMAIN}", f"Pelatih {code}", Role.TRAINER, code
+            ),
+            DemoAccount(
+                f"penyelenggara.{slug}@{DEMO_DOMAIN}",
+                f"Penyelenggara {code}",
+                Role.CENTRE_ADMIN,
+                code,
+            ),
         ]
         for index, name in enumerate(TRAINEE_NAMES, start=1):
             # Shape-valid demo NIK: province, regency 01, district 01, a birth date
             # (women +40 on the day, as real NIKs do), and a serial.
             day = 10 + index + (40 if index != 2 else 0)
-            nik = f"{CENTRE_NIK_PROVINCE[code]}0101{day:02d}0{index}9{number}{index:04d}"
+            nik = (
+                f"{CENTRE_NIK_PROVINCE[code]}0101{day:02d}0{index}9{number}{index:04d}"
+            )
             accounts.append(
-                DemoAccount(f"peserta{index}.{slug}@{DEMO_DOMAIN}", f"{name} ({code})",
-                            Role.TRAINEE, code, nik=nik)
+                DemoAccount(
+                    f"peserta{index}.{slug}@{DEMO_DOMAIN}",
+                    f"{name} ({code})",
+                    Role.TRAINEE,
+                    code,
+                    nik=nik,
+                )
             )
     return accounts
 
@@ -88,8 +151,13 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
     for code, kind, name, short, city, zone in DEMO_PARTNERS:
         _org, made = Organisation.objects.get_or_create(
             code=code,
-            defaults={"kind": kind, "name": name, "short_name": short, "city": city,
-                      "time_zone": zone},
+            defaults={
+                "kind": kind,
+                "name": name,
+                "short_name": short,
+                "city": city,
+                "time_zone": zone,
+            },
         )
         created["organisations"] += made
     home = cms_services.home_page_ensure()
@@ -117,7 +185,9 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         else:
             Profile.objects.get_or_create(user=user)
             EmailAddress.objects.get_or_create(
-                user=user, email=user.email, defaults={"primary": True, "verified": True}
+                user=user,
+                email=user.email,
+                defaults={"primary": True, "verified": True},
             )
         lms_services.membership_grant(
             user=user,

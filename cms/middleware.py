@@ -17,7 +17,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from wagtail.models import GroupPagePermission, Page
 
 # URL keyword arguments of Wagtail's admin page views that carry a page id.
-PAGE_ID_KWARGS = {"page_id", "parent_page_id", "destination_id", "pk", "object_id"}
+PAGE_ID_KWARGS = {
+    "page_id",
+    "parent_page_id",
+    "page_to_move_id",
+    "destination_id",
+    "pk",
+}
 # Admin URL namespaces/names whose ids are page ids.
 PAGE_URL_PREFIXES = ("wagtailadmin_pages:", "wagtailadmin_explore")
 
@@ -78,7 +84,10 @@ class CentreScopedAdminMiddleware:
             return None
         paths = dict(Page.objects.filter(pk__in=ids).values_list("pk", "path"))
         # Browsing (explorer) may pass through ancestors; everything else may not.
-        browsing = match.view_name == "wagtailadmin_explore"
+        browsing = match.view_name in {
+            "wagtailadmin_explore",
+            "wagtailadmin_explore_results",
+        }
         for page_id in ids:
             path = paths.get(page_id)
             if path is None or not user_can_reach_page(

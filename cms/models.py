@@ -24,7 +24,9 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
-    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
+    def get_context(
+        self, request: HttpRequest, *args: object, **kwargs: object
+    ) -> dict:
         context = super().get_context(request, *args, **kwargs)
         context["centre_pages"] = (
             CentrePage.objects.live()

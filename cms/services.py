@@ -20,7 +20,13 @@ from lms.models import Organisation, Role
 
 # What each centre role may do below its centre page and in its collection.
 CENTRE_PAGE_PERMISSIONS: dict[str, list[str]] = {
-    Role.TRAINER: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+    Role.TRAINER: [
+        "add_page",
+        "change_page",
+        "publish_page",
+        "lock_page",
+        "unlock_page",
+    ],
     Role.CENTRE_ADMIN: [
         "add_page",
         "change_page",
@@ -53,7 +59,10 @@ def home_page_ensure(*, title: str = "LMS Kemensos") -> HomePage:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True,
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
             site_name=title,
         )
     elif site.root_page_id != home.pk:
@@ -62,7 +71,10 @@ def home_page_ensure(*, title: str = "LMS Kemensos") -> HomePage:
         site.site_name = title
         site.save()
         # Wagtail's initial "Welcome" page has no use once our home page is the root.
-        if placeholder.specific_class is Page and not placeholder.get_children().exists():
+        if (
+            placeholder.specific_class is Page
+            and not placeholder.get_children().exists()
+        ):
             placeholder.delete()
     return home
 
@@ -95,7 +107,9 @@ def centre_site_provision(*, organisation: Organisation, home: HomePage) -> Cent
             GroupPagePermission.objects.get_or_create(
                 group=group,
                 page=page,
-                permission=Permission.objects.get(content_type=page_type, codename=codename),
+                permission=Permission.objects.get(
+                    content_type=page_type, codename=codename
+                ),
             )
         for app_label, codename in CENTRE_COLLECTION_PERMISSIONS[role]:
             GroupCollectionPermission.objects.get_or_create(

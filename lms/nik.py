@@ -49,7 +49,8 @@ def nik_problems(value: str, *, province_codes: set[str]) -> list[str]:
         )
     if not 1 <= month <= 12:
         problems.append(
-            str(_("The NIK's birth month (%(month)s) must be 01–12.")) % {"month": nik[8:10]}
+            str(_("The NIK's birth month (%(month)s) must be 01–12."))
+            % {"month": nik[8:10]}
         )
     return problems
 

@@ -46,4 +46,6 @@ def user_has_totp(user: User) -> bool:
     """Whether the person has enrolled a TOTP authenticator with allauth.mfa."""
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists()

@@ -98,7 +98,9 @@ def person_create(
         title_suffix=title_suffix,
     )
     try:
-        user.full_clean(exclude=["password", "email"] if "email" in errors else ["password"])
+        user.full_clean(
+            exclude=["password", "email"] if "email" in errors else ["password"]
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
@@ -139,7 +141,9 @@ def role_group_ensure(*, organisation: Organisation, role: str) -> Group:
     if existing:
         return existing.group
     group, _created = Group.objects.get_or_create(
-        name=f"{organisation.code} · {Role(role).label}"
+        # The code, not the translated label: group names must not depend on the
+        # language active when the group was first made.
+        name=f"{organisation.code} · {role}"
     )
     for dotted in ROLE_PERMISSIONS[role]:
         app_label, codename = dotted.split(".")
@@ -190,16 +194,20 @@ def membership_revoke(*, membership: Membership) -> Membership:
         user=membership.user, organisation=membership.organisation, role=membership.role
     )
     if not still_held.exists():
-        group = role_group_ensure(organisation=membership.organisation, role=membership.role)
+        group = role_group_ensure(
+            organisation=membership.organisation, role=membership.role
+        )
         membership.user.groups.remove(group)
     _sync_staff_flags(membership.user)
     return membership
 
 
 def _sync_staff_flags(user: User) -> None:
-    roles = set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
+    roles = set(
+        Membership.objects.active().filter(user=user).values_list("role", flat=True)
+    )
     user.is_staff = bool(roles & Role.staff_roles())
-    # The central admin may do everything (DESIGN.md §1); other roles never are superusers.
+    # The central admin may do everything (DESIGN.md §1); no other role is superuser.
     if Role.CENTRAL_ADMIN in roles:
         user.is_superuser = True
     user.save(update_fields=["is_staff", "is_superuser"])

@@ -74,7 +74,10 @@ class Organisation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
     code = models.CharField(
-        _("code"), max_length=20, unique=True, help_text=_("Short stable code, e.g. R3.")
+        _("code"),
+        max_length=20,
+        unique=True,
+        help_text=_("Short stable code, e.g. R3."),
     )
     name = models.CharField(_("official name"), max_length=250)
     short_name = models.CharField(_("short name"), max_length=80)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -20,7 +24,7 @@ class TimeZone(models.TextChoices):
 
     @classmethod
     def abbreviation(cls, zone: str) -> str:
-        """"WIB", "WITA" or "WIT" for a zone name; the zone name itself otherwise."""
+        """ "WIB", "WITA" or "WIT" for a zone name; the zone name itself otherwise."""
         for member in cls:
             if member.value == zone:
                 return member.name

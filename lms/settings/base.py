@@ -179,7 +179,7 @@ EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 
 
 def _email_backend(url: str) -> dict[str, object]:
-    """Turn EMAIL_URL into Django e-mail settings (a small parser; no library needed)."""
+    """Turn EMAIL_URL into Django e-mail settings (too small to need a library)."""
     from urllib.parse import parse_qs, unquote, urlsplit
 
     parts = urlsplit(url)
@@ -204,7 +204,9 @@ def _email_backend(url: str) -> dict[str, object]:
 
 
 globals().update(_email_backend(EMAIL_URL))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LMS Kemensos <noreply@lms.example>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "LMS Kemensos <noreply@lms.example>"
+)
 
 # Cache: local memory by default; REDIS_URL shares rate limits across app processes.
 if os.environ.get("REDIS_URL"):
@@ -227,7 +229,17 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
-WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv"]
+WAGTAILDOCS_EXTENSIONS = [
+    "pdf",
+    "docx",
+    "xlsx",
+    "pptx",
+    "odt",
+    "ods",
+    "odp",
+    "txt",
+    "csv",
+]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # django-allauth: sign-in by e-mail, mandatory verification, rate limits (allauth
@@ -287,7 +299,8 @@ CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Views meant for frames (Wagtail previews, H5P player) opt in per view.
+X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

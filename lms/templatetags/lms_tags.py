@@ -10,5 +10,5 @@ register = template.Library()
 
 @register.simple_tag
 def zone_abbreviation() -> str:
-    """"WIB", "WITA" or "WIT" for the zone times are being shown in."""
+    """ "WIB", "WITA" or "WIT" for the zone times are being shown in."""
     return TimeZone.abbreviation(timezone.get_current_timezone_name())
