@@ -46,3 +46,11 @@ def staff_client(client, user_by_email):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,93 @@
+"""Role × URL → status for every URL the project itself defines.
+
+`test_every_project_url_has_a_row` fails when a new URL appears without a row
+here, so nobody adds a page or endpoint without deciding who may reach it.
+Wagtail's and allauth's own URLs are covered by their own permission checks and
+by tests/cms/test_admin_scope.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import totp_enrol
+
+PROJECT_MODULES = ("lms.", "cms.", "courses.", "assessments.", "ninja.")
+EXTRA_NAMES = {"set_language"}
+
+# Who is signed in for each column (all demo accounts; staff get TOTP enrolled).
+ROLES = {
+    "anonymous": None,
+    "trainee": "peserta1.r3@lms.example",
+    "trainer": "pelatih.r3@lms.example",
+    "centre_admin": "penyelenggara.r3@lms.example",
+    "grader": "penilai.unhas@lms.example",
+    "assessor": "asesor.lsp@lms.example",
+    "certification_admin": "admin.lsp@lms.example",
+    "committee": "komite.lsp@lms.example",
+    "central_admin": "admin.pusat@lms.example",
+}
+EVERYONE = dict.fromkeys(ROLES)
+
+
+def same_for_all(status: int) -> dict[str, int]:
+    return dict.fromkeys(EVERYONE, status)
+
+
+def signed_in(status: int, *, anonymous: int) -> dict[str, int]:
+    return {**same_for_all(status), "anonymous": anonymous}
+
+
+# url name → (method, path, {role: expected status})
+MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
+    "admin_login_redirect": ("get", "/admin/login/", same_for_all(302)),
+    "set_language": ("post", "/i18n/setlang/", same_for_all(302)),
+    "api-v1:me": ("get", "/api/v1/me", signed_in(200, anonymous=401)),
+    "api-v1:centres": ("get", "/api/v1/centres", same_for_all(200)),
+    "api-v1:openapi-json": ("get", "/api/v1/openapi.json", same_for_all(200)),
+    "api-v1:openapi-view": ("get", "/api/v1/docs", same_for_all(200)),
+}
+
+
+def project_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str = "") -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}{pattern.namespace}:"
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                module = getattr(pattern.callback, "__module__", "") or ""
+                name = f"{namespace}{pattern.name}"
+                if module.startswith(PROJECT_MODULES) or name in EXTRA_NAMES:
+                    names.add(name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_project_url_has_a_row():
+    found = project_url_names()
+    assert {"api-v1:me", "set_language", "admin_login_redirect"} <= found
+    missing = found - set(MATRIX)
+    assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_the_expected_status(client, user_by_email, name):
+    method, path, expected = MATRIX[name]
+    assert set(expected) == set(ROLES), f"{name}: every role needs a column"
+    for role, email in ROLES.items():
+        client.logout()
+        if email:
+            user = user_by_email(email)
+            totp_enrol(user)
+            client.force_login(user)
+        response = getattr(client, method)(path)
+        assert response.status_code == expected[role], (
+            f"{name} as {role}: {response.status_code} != {expected[role]}"
+        )
