@@ -2,8 +2,11 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
+
+from lms.models import Organisation
 
 PERSON_FIELDS = {"email", "full_name", "title_prefix", "title_suffix", "time_zone"}
 
@@ -33,3 +36,28 @@ class UserViewSet(WagtailUserViewSet):
 
     def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:
         return LmsUserEditForm if for_update else LmsUserCreationForm
+
+
+class OrganisationViewSet(ModelViewSet):
+    """Organisations as editable data (central admin): centres, universities, LSPs."""
+
+    model = Organisation
+    icon = "group"
+    menu_label = _("Organisations")
+    menu_order = 610
+    add_to_settings_menu = True
+    list_display = ["code", "short_name", "kind", "city", "time_zone"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "short_name", "city"]
+    form_fields = [
+        "kind",
+        "code",
+        "name",
+        "short_name",
+        "city",
+        "time_zone",
+        "provinces",
+        "valid_from",
+        "valid_until",
+    ]
+    copy_view_enabled = False
