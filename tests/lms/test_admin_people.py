@@ -3,7 +3,7 @@
 from lms.models import Organisation
 
 
-def test_central_admin_edits_a_person_with_the_full_name_form(staff_client, user_by_email):
+def test_central_admin_edits_a_person_with_full_name_form(staff_client, user_by_email):
     client = staff_client("admin.pusat@lms.example")
     trainee = user_by_email("peserta1.r3@lms.example")
     nik = trainee.profile.nik()
