@@ -50,3 +50,20 @@ class StaffMfaRequiredMiddleware:
             target = reverse("mfa_activate_totp")
             return HttpResponseRedirect(f"{target}?{urlencode({'next': request.path})}")
         return self.get_response(request)
+
+
+class IndonesianFirstMiddleware:
+    """Indonesian unless the person chose English (the switcher's cookie).
+
+    Many phones here are set to English, but the programme's language is
+    Bahasa Indonesia (DESIGN.md §6), so the browser's Accept-Language header is
+    not consulted; Django's LocaleMiddleware then falls back to LANGUAGE_CODE.
+    Must come before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

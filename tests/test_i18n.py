@@ -82,3 +82,10 @@ def test_times_show_in_the_persons_zone(client, user_by_email):
     assert " WIT</p>" in client.get("/").content.decode()
     client.logout()
     assert " WIB</p>" in client.get("/").content.decode()
+
+
+def test_an_english_browser_still_gets_indonesian_until_it_switches(client, db):
+    home = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="id">' in home.content.decode()
+    client.cookies["django_language"] = "en"
+    assert '<html lang="en">' in client.get("/").content.decode()
