@@ -35,6 +35,8 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
+    path("h5p/", include("courses.h5p.urls")),
+    path("staf/h5p/", include("courses.h5p.staff_urls")),
 ]
 
 if settings.DEBUG:

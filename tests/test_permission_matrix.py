@@ -39,7 +39,16 @@ def signed_in(status: int, *, anonymous: int) -> dict[str, int]:
     return {**same_for_all(status), "anonymous": anonymous}
 
 
-# url name → (method, path, {role: expected status})
+def staff_of_r3(
+    status: int, *, others: int = 404, anonymous: int = 302
+) -> dict[str, int]:
+    """A page for R3's trainers and admins (and the central admin, who sees all)."""
+    expected = {**same_for_all(others), "anonymous": anonymous}
+    expected.update(trainer=status, centre_admin=status, central_admin=status)
+    return expected
+
+
+# url name → (method, path with {placeholders} from `objects`, {role: status})
 MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     "admin_login_redirect": ("get", "/admin/login/", same_for_all(302)),
     "set_language": ("post", "/i18n/setlang/", same_for_all(302)),
@@ -47,7 +56,31 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     "api-v1:centres": ("get", "/api/v1/centres", same_for_all(200)),
     "api-v1:openapi-json": ("get", "/api/v1/openapi.json", same_for_all(200)),
     "api-v1:openapi-view": ("get", "/api/v1/docs", same_for_all(200)),
+    # H5P: any signed-in person may play; the frame needs its token, not a session.
+    "h5p:embed": ("get", "/h5p/{h5p}/", signed_in(200, anonymous=302)),
+    "h5p:play": ("get", "/h5p/{h5p}/play/", same_for_all(404)),
+    "h5p:xapi": ("get", "/h5p/{h5p}/xapi/", signed_in(405, anonymous=302)),
+    "h5p:user_data": (
+        "get",
+        "/h5p/content-user-data/{h5p}/state/0/",
+        signed_in(200, anonymous=302),
+    ),
+    "h5p:player_user_data": (
+        "get",
+        "/h5p/{h5p}/play/state/state/0/",
+        same_for_all(404),
+    ),
+    "h5p:file": ("get", "/h5p/files/libraries/none/library.json", same_for_all(404)),
+    "h5p_staff:results": ("get", "/staf/h5p/{h5p}/", staff_of_r3(200)),
 }
+
+
+@pytest.fixture
+def objects(db):
+    """The objects the matrix paths point at (all belonging to Regional III)."""
+    from tests.h5p.h5p_factories import content
+
+    return {"h5p": content(centre="R3").uuid}
 
 
 def project_url_names() -> set[str]:
@@ -78,8 +111,9 @@ def test_every_project_url_has_a_row():
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_each_role_gets_the_expected_status(client, user_by_email, name):
+def test_each_role_gets_the_expected_status(client, user_by_email, objects, name):
     method, path, expected = MATRIX[name]
+    path = path.format(**objects)
     assert set(expected) == set(ROLES), f"{name}: every role needs a column"
     for role, email in ROLES.items():
         client.logout()

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     # Our apps first so their templates and translations win.
     "cms",
     "courses",
+    "courses.h5p",
     "assessments",
     "lms",
     # Wagtail. Our own users app config swaps in the user forms for our user model.
@@ -163,7 +164,10 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static_collected"))
-STATICFILES_DIRS = []
+# h5p-standalone comes from npm (`npm ci` in make), never from a CDN.
+STATICFILES_DIRS = [
+    ("h5p-standalone", BASE_DIR / "node_modules" / "h5p-standalone" / "dist")
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {

@@ -1,0 +1,108 @@
+"""Reads of the H5P engine that depend on who asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.http import Http404
+
+from courses.h5p.models import GradingMethod, H5PAttempt, H5PContent, H5PUserData
+
+
+def content_get_for_player(*, user: Any, content_uuid: Any) -> H5PContent:
+    """The content a signed-in person may play (404 otherwise).
+
+    Any signed-in person may play published learning content; enrolment rules
+    narrow this once modules embed H5P (course-content issue).
+    """
+    if not user.is_authenticated:
+        raise Http404
+    content = (
+        H5PContent.objects.select_related("main_library")
+        .filter(uuid=content_uuid)
+        .first()
+    )
+    if content is None:
+        raise Http404
+    return content
+
+
+def content_list_for_staff(*, user: Any) -> QuerySet[H5PContent]:
+    """Contents of the centres the person works for (all, for the central admin)."""
+    contents = H5PContent.objects.select_related("centre", "main_library")
+    if user.is_superuser:
+        return contents
+    return contents.filter(
+        centre__memberships__user=user,
+        centre__memberships__role__in=["trainer", "centre_admin"],
+        centre__memberships__revoked_at__isnull=True,
+    ).distinct()
+
+
+def user_data_list(*, user: Any, content: H5PContent) -> QuerySet[H5PUserData]:
+    """The person's saved states for one content (for preloading the player)."""
+    return H5PUserData.objects.filter(user=user, content=content, preload=True)
+
+
+def attempt_result(*, user: Any, content: H5PContent) -> dict[str, Any] | None:
+    """The person's result under the content's grading method (one or two queries).
+
+    Returns raw/max of the chosen attempt (average: the mean of raw over the
+    mean of max), whether every counted attempt was server-verified, and the count.
+    """
+    attempts = H5PAttempt.objects.filter(user=user, content=content)
+    method = content.grading_method
+    if method == GradingMethod.AVERAGE:
+        row = attempts.aggregate(
+            raw=Avg("raw"),
+            max=Avg("max"),
+            count=Count("pk"),
+            unverified=Count("pk", filter=Q(verified=False)),
+        )
+        if not row["count"]:
+            return None
+        return {
+            "raw": row["raw"],
+            "max": row["max"],
+            "count": row["count"],
+            "verified": row["unverified"] == 0,
+        }
+    order = {
+        GradingMethod.HIGHEST: ["-raw", "-finished_at"],
+        GradingMethod.LAST: ["-finished_at", "-pk"],
+        GradingMethod.FIRST: ["finished_at", "pk"],
+    }[method]
+    chosen = attempts.order_by(*order).values("raw", "max", "verified").first()
+    if chosen is None:
+        return None
+    return {**chosen, "count": attempts.count()}
+
+
+def content_get_for_staff(*, user: Any, content_uuid: Any) -> H5PContent:
+    """A content of the person's own centre (404 for any other centre's)."""
+    content = content_list_for_staff(user=user).filter(uuid=content_uuid).first()
+    if content is None:
+        raise Http404
+    return content
+
+
+def attempt_summary_for_content(*, content: H5PContent) -> QuerySet:
+    """Per trainee: attempts, best score, verified and flagged counts (one query).
+
+    Rows carry the trainee's name and e-mail (trainers know their trainees) but
+    never the NIK.
+    """
+    return (
+        H5PAttempt.objects.filter(content=content)
+        .values("user_id", "user__full_name", "user__email")
+        .annotate(
+            attempts=Count("pk"),
+            best_raw=Max("raw"),
+            max=Max("max"),
+            verified=Count("pk", filter=Q(verified=True)),
+            flagged=Count("pk", filter=Q(flagged=True)),
+            last_at=Max("finished_at"),
+        )
+        .order_by("user__full_name", "user_id")
+    )

@@ -1,0 +1,54 @@
+"""Where H5P files live: one shared library store and one folder per content.
+
+Layout in Django's default storage (local disk or S3 alike):
+
+    h5p/libraries/<Machine.Name-major.minor>/...   shared by every content
+    h5p/content/<content uuid>/h5p.json, content/content.json, content/<media>
+
+Files are written only after the whole package validated; the caller writes
+inside a database transaction and removes what it wrote if that fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from io import BytesIO
+
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+
+ROOT = "h5p"
+
+
+def library_path(folder: str, relative: str = "") -> str:
+    return f"{ROOT}/libraries/{folder}/{relative}".rstrip("/")
+
+
+def content_path(content_uuid: object, relative: str = "") -> str:
+    return f"{ROOT}/content/{content_uuid}/{relative}".rstrip("/")
+
+
+def write_files(base: str, files: Iterable[tuple[str, bytes | BytesIO]]) -> list[str]:
+    """Write (relative path, data) pairs below `base`, replacing existing files.
+
+    Returns the storage names written, so a failed import can remove them.
+    """
+    written = []
+    for relative, data in files:
+        name = f"{base}/{relative}"
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        payload = ContentFile(data) if isinstance(data, bytes) else File(data)
+        saved = default_storage.save(name, payload)
+        written.append(saved)
+    return written
+
+
+def delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+
+
+def open_file(name: str) -> File:
+    return default_storage.open(name, "rb")

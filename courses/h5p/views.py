@@ -1,0 +1,257 @@
+"""HTTP endpoints the H5P player talks to: xAPI statements and saved state.
+
+Both are session-authenticated and CSRF-protected (the player page sends the
+token in the X-CSRFToken header); another person's state is never reachable
+because every lookup is keyed by the signed-in user.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from courses.h5p import player, selectors, services, storage
+from courses.h5p.models import H5PContent
+from lms.exports import csv_response
+
+MAX_STATEMENTS_PER_POST = 200
+
+
+@login_required
+@require_POST
+def xapi_statements(request: HttpRequest, content_uuid: str) -> JsonResponse:
+    """Accept one statement or a list (the player batches them on weak networks)."""
+    content = selectors.content_get_for_player(
+        user=request.user, content_uuid=content_uuid
+    )
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"errors": [_("The body is not valid JSON.")]}, status=400)
+    statements = body if isinstance(body, list) else [body]
+    if len(statements) > MAX_STATEMENTS_PER_POST:
+        return JsonResponse(
+            {
+                "errors": [
+                    _("Send at most %(n)d statements at once.")
+                    % {"n": MAX_STATEMENTS_PER_POST}
+                ]
+            },
+            status=413,
+        )
+    results = []
+    errors = {}
+    for index, statement in enumerate(statements):
+        try:
+            outcome = services.xapi_statement_record(
+                user=request.user, content=content, statement=statement
+            )
+        except ValidationError as exc:
+            errors[index] = exc.messages
+            continue
+        results.append(
+            {
+                "id": str(outcome.statement.statement_id),
+                "stored": outcome.created,
+                "attempt": None
+                if outcome.attempt is None
+                else {
+                    "raw": float(outcome.attempt.raw),
+                    "max": float(outcome.attempt.max),
+                    "verified": outcome.attempt.verified,
+                    "flagged": outcome.attempt.flagged,
+                },
+            }
+        )
+    status = 400 if errors and not results else 200
+    return JsonResponse({"results": results, "errors": errors}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def content_user_data(
+    request: HttpRequest, content_uuid: str, data_type: str, sub_content_id: str
+) -> JsonResponse:
+    """H5P's contentUserData protocol for the signed-in person (session + CSRF)."""
+    content = selectors.content_get_for_player(
+        user=request.user, content_uuid=content_uuid
+    )
+    return _user_data_response(
+        request, request.user, content, data_type, sub_content_id
+    )
+
+
+@csrf_exempt  # not cookie-authenticated: see the docstring
+@require_http_methods(["GET", "POST"])
+def player_user_data(
+    request: HttpRequest, content_uuid: str, data_type: str, sub_content_id: str
+) -> JsonResponse:
+    """The same protocol for the player frame, which has no session.
+
+    The frame proves who plays with its signed token (in the URL, never in a
+    cookie, so no other site can make a browser send it) and must send the
+    `X-Requested-With` header that jQuery adds and a cross-site form cannot:
+    together they do what the CSRF check does for cookie-authenticated views.
+    """
+    content = get_object_or_404(H5PContent, uuid=content_uuid)
+    user = _token_user(request, content)
+    if request.headers.get("X-Requested-With") != "XMLHttpRequest":
+        return JsonResponse({"success": False}, status=403)
+    return _user_data_response(request, user, content, data_type, sub_content_id)
+
+
+def _token_user(request: HttpRequest, content: H5PContent):
+    user_id = player.player_token_user_id(
+        token=request.GET.get("t", ""), content=content
+    )
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise Http404
+    return user
+
+
+def _user_data_response(request, user, content, data_type, sub_content_id):
+    """GET returns the saved state; POST saves it (H5P's fields: data, preload,
+    invalidate; data "0" deletes)."""
+    if request.method == "GET":
+        row = (
+            selectors.user_data_list(user=user, content=content)
+            .filter(data_type=data_type, sub_content_id=sub_content_id or "0")
+            .first()
+        )
+        return JsonResponse({"success": True, "data": row.data if row else False})
+    if "data" not in request.POST:
+        return JsonResponse(
+            {"success": False, "message": _("No data sent.")}, status=400
+        )
+    services.user_data_save(
+        user=user,
+        content=content,
+        data_type=data_type,
+        sub_content_id=sub_content_id,
+        data=request.POST["data"],
+        preload=request.POST.get("preload") == "1",
+        invalidate=request.POST.get("invalidate") == "1",
+    )
+    return JsonResponse({"success": True})
+
+
+@login_required
+def embed(request: HttpRequest, content_uuid: str) -> HttpResponse:
+    """A page that shows one content in the isolated player frame."""
+    content = selectors.content_get_for_player(
+        user=request.user, content_uuid=content_uuid
+    )
+    return render(
+        request,
+        "h5p/embed.html",
+        player.embed_context(request=request, content=content),
+    )
+
+
+@xframe_options_exempt
+def play(request: HttpRequest, content_uuid: str) -> HttpResponse:
+    """The player frame. Authenticated by its signed token, never by the session."""
+    content = get_object_or_404(
+        H5PContent.objects.select_related("main_library"), uuid=content_uuid
+    )
+    user_id = player.player_token_user_id(
+        token=request.GET.get("t", ""), content=content
+    )
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise Http404
+    config = player.player_config(
+        request=request,
+        content=content,
+        user=user,
+        saved_states=list(selectors.user_data_list(user=user, content=content)),
+        token=request.GET.get("t", ""),
+    )
+    response = render(
+        request, "h5p/player.html", {"config": config, "content": content}
+    )
+    response["Content-Security-Policy"] = (
+        f"{player.CONTENT_SECURITY_POLICY}; {player.frame_ancestors(request)}"
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def file(request: HttpRequest, name: str) -> FileResponse:
+    """Library and content files, from storage, for the player frame.
+
+    Public by design: libraries are code anyone may read, and a content's files
+    are reachable only through its unguessable id. Served with CORS `*` so the
+    sandboxed frame (an opaque origin) can fetch JSON, and with `nosniff`.
+    """
+    if ".." in name.split("/") or name.startswith("/"):
+        raise Http404
+    path = f"{storage.ROOT}/{name}"
+    try:
+        handle = storage.open_file(path)
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    content_type, _encoding = mimetypes.guess_type(name)
+    response = FileResponse(
+        handle, content_type=content_type or "application/octet-stream"
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=300"
+    # An SVG or HTML file opened directly must not run script on our origin.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
+    return response
+
+
+@login_required
+def staff_results(request: HttpRequest, content_uuid: str) -> HttpResponse:
+    """Trainer view: each trainee's attempts on one content of their centre.
+
+    `?format=csv` downloads the same rows (formula-looking cells neutralised).
+    """
+    content = selectors.content_get_for_staff(
+        user=request.user, content_uuid=content_uuid
+    )
+    rows = selectors.attempt_summary_for_content(content=content)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            filename=f"h5p-{content.uuid}.csv",
+            header=[
+                _("Name"),
+                _("E-mail"),
+                _("Attempts"),
+                _("Best score"),
+                _("Max"),
+                _("Verified"),
+                _("Flagged"),
+                _("Last attempt"),
+            ],
+            rows=(
+                [
+                    r["user__full_name"],
+                    r["user__email"],
+                    r["attempts"],
+                    r["best_raw"],
+                    r["max"],
+                    r["verified"],
+                    r["flagged"],
+                    r["last_at"].isoformat(),
+                ]
+                for r in rows.iterator()
+            ),
+        )
+    return render(request, "h5p/staff_results.html", {"content": content, "rows": rows})
