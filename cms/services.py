@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.text import slugify
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import (
     Collection,
     GroupCollectionPermission,
     GroupPagePermission,
+    Locale,
     Page,
     Site,
 )
@@ -49,9 +52,31 @@ CENTRE_COLLECTION_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def wagtail_roots_ensure() -> None:
+    """Wagtail's own starting rows: default locale, root page, root collection.
+
+    Its migrations create them; a database emptied by `flush` (browser tests do
+    that between tests) has none, and the demo loader must still work there.
+    """
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Page.get_first_root_node() is None:
+        Page.add_root(
+            instance=Page(
+                title="Root",
+                slug="root",
+                content_type=ContentType.objects.get_for_model(Page),
+            )
+        )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+
+
 @transaction.atomic
 def home_page_ensure(*, title: str = "LMS Kemensos") -> HomePage:
     """The site's home page, replacing Wagtail's placeholder root child if needed."""
+    wagtail_roots_ensure()
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node()

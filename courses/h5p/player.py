@@ -14,6 +14,7 @@ saves state through a token-signed endpoint; statements go to the parent page by
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,17 +50,33 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def player_token(*, user: Any, content: H5PContent) -> str:
-    return signing.dumps({"u": user.pk, "c": str(content.uuid)}, salt=TOKEN_SALT)
+@dataclass(frozen=True)
+class PlayerGrant:
+    """What a valid player token says: who plays, and which page embeds the frame."""
+
+    user_id: int
+    parent_origin: str
 
 
-def player_token_user_id(*, token: str, content: H5PContent) -> int | None:
-    """The user id a valid, unexpired token for this content names (else None)."""
+def player_token(*, user: Any, content: H5PContent, parent_origin: str) -> str:
+    """A signed, short-lived grant to play one content, naming the embedding origin.
+
+    The frame may live on another origin, so it cannot know the site's origin
+    by itself; the grant carries it for frame-ancestors and postMessage.
+    """
+    payload = {"u": user.pk, "c": str(content.uuid), "o": parent_origin}
+    return signing.dumps(payload, salt=TOKEN_SALT)
+
+
+def player_grant(*, token: str, content: H5PContent) -> PlayerGrant | None:
+    """The grant in a valid, unexpired token for this content (else None)."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
         return None
-    return data["u"] if data.get("c") == str(content.uuid) else None
+    if data.get("c") != str(content.uuid):
+        return None
+    return PlayerGrant(user_id=data["u"], parent_origin=data["o"])
 
 
 def content_origin(request: Any) -> str:
@@ -74,15 +91,17 @@ def site_origin(request: Any) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def frame_ancestors(request: Any) -> str:
-    return f"frame-ancestors {site_origin(request)}"
+def frame_ancestors(parent_origin: str) -> str:
+    return f"frame-ancestors {parent_origin}"
 
 
 def embed_context(*, request: Any, content: H5PContent) -> dict[str, Any]:
     """What the embedding page needs to show the player frame."""
     origin = content_origin(request)
     play = reverse("h5p:play", args=[content.uuid])
-    token = player_token(user=request.user, content=content)
+    token = player_token(
+        user=request.user, content=content, parent_origin=site_origin(request)
+    )
     return {
         "content": content,
         "player_src": f"{origin}{play}?t={token}",
@@ -99,7 +118,13 @@ def embed_context(*, request: Any, content: H5PContent) -> dict[str, Any]:
 
 
 def player_config(
-    *, request: Any, content: H5PContent, user: Any, saved_states: list[Any], token: str
+    *,
+    request: Any,
+    content: H5PContent,
+    user: Any,
+    saved_states: list[Any],
+    token: str,
+    parent_origin: str,
 ) -> dict[str, Any]:
     """The h5p-standalone options the frame starts with (rendered as JSON)."""
     files = reverse("h5p:file", args=["x"])[: -len("x")]
@@ -128,5 +153,5 @@ def player_config(
         .replace("DATA_TYPE", ":dataType")
         .replace("SUB", ":subContentId")
         + f"?t={token}",
-        "parentOrigin": site_origin(request),
+        "parentOrigin": parent_origin,
     }

@@ -104,20 +104,23 @@ def player_user_data(
     together they do what the CSRF check does for cookie-authenticated views.
     """
     content = get_object_or_404(H5PContent, uuid=content_uuid)
-    user = _token_user(request, content)
+    user, _grant = _token_user(request, content)
     if request.headers.get("X-Requested-With") != "XMLHttpRequest":
         return JsonResponse({"success": False}, status=403)
     return _user_data_response(request, user, content, data_type, sub_content_id)
 
 
 def _token_user(request: HttpRequest, content: H5PContent):
-    user_id = player.player_token_user_id(
-        token=request.GET.get("t", ""), content=content
+    """The active user the frame's token names, and the grant itself (else 404)."""
+    grant = player.player_grant(token=request.GET.get("t", ""), content=content)
+    user = (
+        get_user_model().objects.filter(pk=grant.user_id, is_active=True).first()
+        if grant
+        else None
     )
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise Http404
-    return user
+    return user, grant
 
 
 def _user_data_response(request, user, content, data_type, sub_content_id):
@@ -165,24 +168,21 @@ def play(request: HttpRequest, content_uuid: str) -> HttpResponse:
     content = get_object_or_404(
         H5PContent.objects.select_related("main_library"), uuid=content_uuid
     )
-    user_id = player.player_token_user_id(
-        token=request.GET.get("t", ""), content=content
-    )
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        raise Http404
+    user, grant = _token_user(request, content)
     config = player.player_config(
         request=request,
         content=content,
         user=user,
         saved_states=list(selectors.user_data_list(user=user, content=content)),
         token=request.GET.get("t", ""),
+        parent_origin=grant.parent_origin,
     )
     response = render(
         request, "h5p/player.html", {"config": config, "content": content}
     )
     response["Content-Security-Policy"] = (
-        f"{player.CONTENT_SECURITY_POLICY}; {player.frame_ancestors(request)}"
+        f"{player.CONTENT_SECURITY_POLICY}; "
+        f"{player.frame_ancestors(grant.parent_origin)}"
     )
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"

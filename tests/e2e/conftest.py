@@ -60,3 +60,24 @@ def phone_page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def demo_world(transactional_db):
+    """The demo world in a browser test's database.
+
+    Browser tests run in transactions that end with a flush, which also empties
+    what data migrations wrote; the seed (provinces, centres) is applied again
+    from its migration before the demo loads.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from cms.demo import load_demo
+
+    seed = importlib.import_module(
+        "lms.migrations.0003_seed_provinces_and_organisations"
+    )
+    seed.seed(apps, None)
+    load_demo()

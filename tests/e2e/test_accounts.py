@@ -6,18 +6,12 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 
-from cms.demo import load_demo
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def site(transactional_db):
-    """Browser tests flush the database, so each builds the demo world again."""
-    load_demo()
-
-
-def test_sign_up_verify_sign_in_switch_language_sign_out(live_server, site, phone_page):
+def test_sign_up_verify_sign_in_switch_language_sign_out(
+    live_server, demo_world, phone_page
+):
     page = phone_page
     page.goto(f"{live_server.url}/")
     assert page.locator("html").get_attribute("lang") == "id"

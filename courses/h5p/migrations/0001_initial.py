@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('lms', '0005_evidence_append_only_guard'),
+        ('lms', '0003_seed_provinces_and_organisations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

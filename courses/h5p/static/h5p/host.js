@@ -54,6 +54,8 @@
         items.push(message.statement);
         save(items);
         flush();
+      } else if (message.type === "h5p-resize" && message.height > 0) {
+        frame.style.height = Math.min(message.height, 20000) + "px";
       } else if (message.type === "h5p-ready") {
         frame.dataset.ready = "1";
         flush();

@@ -52,6 +52,17 @@
       statement.id = statement.id || uuid4();
       send({ type: "h5p-xapi", statement: statement });
     });
+    // The parent cannot see into this frame (another origin): tell it our height.
+    var lastHeight = 0;
+    var report = function () {
+      var height = document.documentElement.scrollHeight;
+      if (height !== lastHeight) {
+        lastHeight = height;
+        send({ type: "h5p-resize", height: height });
+      }
+    };
+    if (window.ResizeObserver) { new ResizeObserver(report).observe(document.body); }
+    window.setInterval(report, 1000);
     send({ type: "h5p-ready" });
   });
 })();
