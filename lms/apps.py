@@ -12,6 +12,11 @@ class LmsConfig(AppConfig):
     verbose_name = _("LMS core")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        # Importing the module registers the built-in roll-up methods; other
+        # apps add theirs with `lms.records.rollup.registry.register`.
+        from lms.records import rollup  # noqa: F401
+
 
 class LmsWagtailUsersConfig(WagtailUsersAppConfig):
     """Wagtail's users admin with forms for our user model (no first/last name)."""

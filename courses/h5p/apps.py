@@ -13,3 +13,8 @@ class H5PConfig(AppConfig):
     label = "h5p"
     verbose_name = _("H5P")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Importing the module registers the built-in re-scorers; other apps add
+        # theirs with `courses.h5p.core.scores.registry.register(machine_name)`.
+        from courses.h5p.core import scores  # noqa: F401

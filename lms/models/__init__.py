@@ -1,5 +1,19 @@
 """Models of the core: people, organisations and roles (more sub-domains follow)."""
 
+# The sub-domains keep their models in their own packages (standards, evidence,
+# records); importing them here registers them with the lms app. They refer to
+# people and organisations by string, so the import order does not matter.
+from lms.evidence.models import EvidenceRecord
+from lms.records.models import CompetencyRecord
+from lms.standards.models import (
+    CertificationScheme,
+    CompetencyElement,
+    CompetencyStandard,
+    CompetencyUnit,
+    PerformanceCriterion,
+    SchemeUnit,
+)
+
 from .organisations import (
     ROLE_ORGANISATION_KINDS,
     Membership,
@@ -14,14 +28,22 @@ from .people import Profile, TimeZone, User
 
 __all__ = [
     "ROLE_ORGANISATION_KINDS",
+    "CertificationScheme",
+    "CompetencyElement",
+    "CompetencyRecord",
+    "CompetencyStandard",
+    "CompetencyUnit",
+    "EvidenceRecord",
     "Membership",
     "Organisation",
     "OrganisationKind",
     "OrganisationName",
+    "PerformanceCriterion",
     "Profile",
     "Province",
     "Role",
     "RoleGroup",
+    "SchemeUnit",
     "TimeZone",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""The append-only evidence log: what a trainee showed, against which unit or KUK."""

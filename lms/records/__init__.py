@@ -1,0 +1,1 @@
+"""Competency records: per trainee and unit, derived from the evidence log."""

@@ -1,0 +1,1 @@
+"""Competency standards (SKKNI shape) and certification schemes."""
