@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -97,6 +98,22 @@ class H5PContent(models.Model):
     )
     libraries = models.ManyToManyField(H5PLibrary, related_name="used_by")
     params = models.JSONField(default=dict)
+    criteria = models.ManyToManyField(
+        "lms.PerformanceCriterion",
+        blank=True,
+        related_name="+",
+        verbose_name=_("performance criteria (KUK) it shows"),
+        help_text=_(
+            "A server-verified attempt becomes evidence for each of these; "
+            "attempts the server cannot verify count for training only."
+        ),
+    )
+    pass_ratio = models.DecimalField(
+        _("pass mark (share of the maximum)"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.7"),
+    )
     grading_method = models.CharField(
         _("grading method"),
         max_length=10,

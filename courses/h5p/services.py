@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +32,7 @@ from courses.h5p.models import (
     XapiStatement,
 )
 from courses.h5p.scoring import ServerScore, rescore_statement
+from courses.h5p.tasks import attempt_evidence_record
 from lms.models import Organisation
 
 VERB_PREFIX = "http://adlnet.gov/expapi/verbs/"
@@ -185,6 +187,11 @@ def xapi_statement_record(
                     verified=server is not None and not flagged,
                     flagged=flagged,
                 )
+                if attempt.verified:
+                    # Evidence is written by a background task once this commits.
+                    transaction.on_commit(
+                        partial(attempt_evidence_record.enqueue, attempt.pk)
+                    )
     except IntegrityError:
         # The same id arrived before (a retry over a weak connection).
         existing = XapiStatement.objects.get(statement_id=statement_id)

@@ -15,8 +15,10 @@ import pytest
 from cms.demo import DEMO_PASSWORD
 from courses.h5p.models import H5PAttempt, H5PUserData
 from courses.h5p.services import content_import
-from lms.models import Organisation
+from lms.evidence.models import EvidenceRecord
+from lms.models import Organisation, PerformanceCriterion
 from tests.h5p.h5p_factories import SAMPLES
+from tests.lms.lms_factories import make_standard
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 TRAINEE = "peserta1.r3@lms.example"
@@ -56,12 +58,15 @@ def content_origin(live_server):
 def drag_text(demo_world, live_server, content_origin, settings):
     settings.H5P_CONTENT_ORIGIN = content_origin
     with open(SAMPLES / "valid" / "drag-text.h5p", "rb") as handle:
-        return content_import(
+        content = content_import(
             source=handle,
             centre=Organisation.objects.get(code="R3"),
             user=None,
             can_install_libraries=True,
         ).content
+    make_standard(units=1, elements=1, criteria=1)
+    content.criteria.set(PerformanceCriterion.objects.all())
+    return content
 
 
 def sign_in(page, live_server):
@@ -155,5 +160,7 @@ def test_play_resume_check_and_forge(browser, live_server, content_origin, drag_
     forged_attempt = H5PAttempt.objects.get(statement__statement_id=forged["id"])
     assert forged_attempt.flagged and not forged_attempt.verified
     assert forged_attempt.raw == 0
+    # …and never becomes evidence.
+    assert EvidenceRecord.objects.filter(trainee__email=TRAINEE).count() == 1
     assert content_origin != live_server.url
     context.close()

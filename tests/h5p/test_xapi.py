@@ -179,3 +179,30 @@ def test_server_rescores_and_flags_a_forged_claim(client, trainee, db):
     }
     row = XapiStatement.objects.get(statement_id=forged["id"])
     assert (row.claimed_raw, row.verified_raw, row.flagged) == (2, 0, True)
+
+
+def test_only_a_verified_attempt_becomes_evidence_for_its_kuk(
+    client, trainee, db, django_capture_on_commit_callbacks
+):
+    from lms.evidence.models import EvidenceRecord
+    from lms.models import PerformanceCriterion
+    from tests.lms.lms_factories import make_standard
+
+    make_standard()
+    criteria = list(PerformanceCriterion.objects.select_related("element__unit")[:2])
+    drag = make_content(machine_name="H5P.DragText", params=DRAG_TEXT)
+    drag.criteria.set(criteria)
+    client.force_login(trainee)
+    forged = statement(user=trainee, content=drag, raw=2, max_=2, response="red[,]")
+    honest = statement(user=trainee, content=drag, raw=2, max_=2, response="blue[,]red")
+    # Evidence is written by a background task once the statement commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, drag, forged)
+    assert not EvidenceRecord.objects.filter(trainee=trainee).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, drag, honest)
+        post(client, drag, honest)  # a retry adds nothing
+    rows = EvidenceRecord.objects.filter(trainee=trainee).order_by("criterion_id")
+    assert [r.criterion_id for r in rows] == sorted(c.pk for c in criteria)
+    assert all(r.verified and r.outcome == "met" and r.score == 2 for r in rows)
+    assert rows[0].source_title == drag.title
