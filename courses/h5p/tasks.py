@@ -10,7 +10,6 @@ from courses.h5p.models import H5PAttempt
 from lms.evidence.models import EvidenceCategory, EvidenceKind, EvidenceOutcome
 from lms.evidence.services import evidence_record
 
-
 THOUSANDTHS = Decimal("0.001")
 
 
