@@ -27,7 +27,11 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The task worker runs beside the server (search indexing, evidence from H5P, …)
+# and stops with it.
 run: demo
+	$(PY) manage.py db_worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
