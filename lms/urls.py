@@ -18,6 +18,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/", lms_router)
+api.add_router("/", "courses.api.router")
 
 
 class AdminLoginRedirectView(RedirectView):
@@ -37,6 +38,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("h5p/", include("courses.h5p.urls")),
     path("staf/h5p/", include("courses.h5p.staff_urls")),
+    path("", include("cms.urls")),
 ]
 
 if settings.DEBUG:

@@ -48,6 +48,11 @@ def staff_of_r3(
     return expected
 
 
+COHORT_PAGE = {**staff_of_r3(200), "trainee": 403}
+# Any staff member may open the list; it shows only their own centre's cohorts
+# (empty for a university or the LSP).
+COHORT_LIST = {**same_for_all(200), "anonymous": 302, "trainee": 403}
+
 # url name → (method, path with {placeholders} from `objects`, {role: status})
 MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     "admin_login_redirect": ("get", "/admin/login/", same_for_all(302)),
@@ -72,15 +77,54 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     "h5p:file": ("get", "/h5p/files/libraries/none/library.json", same_for_all(404)),
     "h5p_staff:results": ("get", "/staf/h5p/{h5p}/", staff_of_r3(200)),
+    # Courses: the catalogue is public; learning needs a session; cohorts are
+    # the centre's own (other staff 404, trainees 403 before any lookup).
+    "cms:catalogue": ("get", "/kursus/", same_for_all(200)),
+    "cms:my_courses": ("get", "/kursus/saya/", signed_in(200, anonymous=302)),
+    "cms:course_enrol": (
+        "post",
+        "/kursus/{course}/daftar/",
+        {**signed_in(302, anonymous=302)},
+    ),
+    "cms:module_progress": (
+        "get",
+        "/kursus/modul/{module}/kemajuan/",
+        signed_in(405, anonymous=302),
+    ),
+    "cms:cohort_list": ("get", "/staf/kursus/angkatan/", COHORT_LIST),
+    "cms:cohort_roster": ("get", "/staf/kursus/angkatan/{cohort}/", COHORT_PAGE),
+    "cms:cohort_roster_export": (
+        "get",
+        "/staf/kursus/angkatan/{cohort}/ekspor.csv",
+        COHORT_PAGE,
+    ),
+    "api-v1:catalogue": ("get", "/api/v1/courses", same_for_all(200)),
+    "api-v1:my_enrolments": (
+        "get",
+        "/api/v1/me/enrolments",
+        signed_in(200, anonymous=401),
+    ),
+    "api-v1:cohort_roster": (
+        "get",
+        "/api/v1/cohorts/{cohort}/roster",
+        {**staff_of_r3(200, anonymous=401), "trainee": 403},
+    ),
 }
 
 
 @pytest.fixture
 def objects(db):
     """The objects the matrix paths point at (all belonging to Regional III)."""
+    from tests.courses.test_roster import cohort_make
     from tests.h5p.h5p_factories import content
 
-    return {"h5p": content(centre="R3").uuid}
+    cohort = cohort_make(centre_code="R3")
+    return {
+        "h5p": content(centre="R3").uuid,
+        "cohort": cohort.pk,
+        "course": cohort.course_id,
+        "module": cohort.course.modules.first().pk,
+    }
 
 
 def project_url_names() -> set[str]:

@@ -1,0 +1,95 @@
+"""The one StreamField block library for module bodies."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images.blocks import ImageChooserBlock
+
+
+class ImageBlock(blocks.StructBlock):
+    """An image served in responsive renditions (srcset), with alt text."""
+
+    image = ImageChooserBlock(label=_("image"))
+    alt_text = blocks.CharBlock(label=_("alternative text"), max_length=250)
+    caption = blocks.CharBlock(label=_("caption"), required=False)
+
+    class Meta:
+        icon = "image"
+        template = "cms/blocks/image_block.html"
+
+
+class VideoBlock(blocks.StructBlock):
+    """A video from a URL with captions, as an uploaded WebVTT document or a URL."""
+
+    video_url = blocks.URLBlock(label=_("video address"))
+    captions_document = DocumentChooserBlock(
+        label=_("captions file (WebVTT)"), required=False
+    )
+    captions_url = blocks.URLBlock(label=_("captions address"), required=False)
+    captions_language = blocks.CharBlock(
+        label=_("captions language"), default="id", max_length=10
+    )
+    title = blocks.CharBlock(label=_("title"), required=False)
+
+    class Meta:
+        icon = "media"
+        template = "cms/blocks/video_block.html"
+
+    def clean(self, value):
+        # Captions are required for accessibility: one source or the other.
+        result = super().clean(value)
+        if not result.get("captions_document") and not result.get("captions_url"):
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "captions_url": blocks.BlockValidationError(
+                        _("Give captions: upload a WebVTT file or give its address.")
+                    )
+                }
+            )
+        return result
+
+
+class DocumentBlock(blocks.StructBlock):
+    """A downloadable document with its label."""
+
+    document = DocumentChooserBlock(label=_("document"))
+    label = blocks.CharBlock(label=_("label"), required=False)
+
+    class Meta:
+        icon = "doc-full"
+        template = "cms/blocks/document_block.html"
+
+
+class CalloutBlock(blocks.StructBlock):
+    """A highlighted note: tip, important or warning."""
+
+    kind = blocks.ChoiceBlock(
+        label=_("kind"),
+        choices=[
+            ("tip", _("Tip")),
+            ("important", _("Important")),
+            ("warning", _("Warning")),
+        ],
+        default="tip",
+    )
+    text = blocks.RichTextBlock(label=_("text"), features=["bold", "italic", "link"])
+
+    class Meta:
+        icon = "help"
+        template = "cms/blocks/callout_block.html"
+
+
+class ModuleBodyBlock(blocks.StreamBlock):
+    """Everything a module body may hold."""
+
+    paragraph = blocks.RichTextBlock(
+        label=_("text"),
+        features=["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"],
+        template="cms/blocks/paragraph_block.html",
+    )
+    image = ImageBlock(label=_("image"))
+    video = VideoBlock(label=_("video"))
+    document = DocumentBlock(label=_("document"))
+    callout = CalloutBlock(label=_("callout"))

@@ -1,0 +1,364 @@
+"""Writes of the courses domain: publishing sync, enrolment, progress, completion.
+
+Every function here is keyword-only, runs in one transaction and validates all
+its input before writing, raising one ValidationError that names every problem.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.evidence.models import EvidenceCategory, EvidenceKind, EvidenceOutcome
+from lms.evidence.services import evidence_record
+from lms.models import CompetencyUnit, Organisation, User
+
+from .models import (
+    Cohort,
+    CompletionRule,
+    Course,
+    CourseCompletion,
+    Enrolment,
+    EnrolmentPolicy,
+    EnrolmentState,
+    Module,
+    ModuleProgress,
+)
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """A published module as the content side describes it to `course_sync`."""
+
+    source_key: uuid.UUID
+    title: str
+    jp: int = 0
+    estimated_minutes: int = 0
+    completion_rule: str = CompletionRule.VIEWED
+    min_seconds: int = 0
+    required: bool = True
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    """A published course and its live modules, in order."""
+
+    source_key: uuid.UUID
+    centre: Organisation
+    code: str
+    title: str
+    summary: str = ""
+    audience: str = ""
+    delivery_mode: str = "daring"
+    total_jp: int = 0
+    enrolment_policy: str = EnrolmentPolicy.OPEN
+    url: str = ""
+    unit_ids: list[int] = field(default_factory=list)
+    prerequisite_keys: list[uuid.UUID] = field(default_factory=list)
+    modules: list[ModuleSpec] = field(default_factory=list)
+
+
+@transaction.atomic
+def course_sync(*, spec: CourseSpec) -> Course:
+    """Bring a course's rows in line with its published content.
+
+    Modules are matched by their source key, so a republish updates titles,
+    order, JP and rules in place and every trainee's progress stays attached.
+    Modules no longer published are retired (inactive), never deleted. The
+    course is (re)opened for enrolment.
+    """
+    course = (
+        Course.objects.select_for_update().filter(source_key=spec.source_key).first()
+    )
+    if course is None:
+        course = Course(source_key=spec.source_key)
+    course.centre = spec.centre
+    course.code = spec.code
+    course.title = spec.title
+    course.summary = spec.summary
+    course.audience = spec.audience
+    course.delivery_mode = spec.delivery_mode
+    course.total_jp = spec.total_jp
+    course.enrolment_policy = spec.enrolment_policy
+    course.url = spec.url
+    course.is_open = True
+    course.synced_at = timezone.now()
+    course.full_clean()
+    course.save()
+
+    existing = {m.source_key: m for m in Module.objects.filter(course=course)}
+    keep: set[uuid.UUID] = set()
+    to_create: list[Module] = []
+    to_update: list[Module] = []
+    for position, item in enumerate(spec.modules, start=1):
+        module = existing.get(item.source_key)
+        fresh = module is None
+        if fresh:
+            module = Module(course=course, source_key=item.source_key)
+        module.position = position
+        module.title = item.title
+        module.jp = item.jp
+        module.estimated_minutes = item.estimated_minutes
+        module.completion_rule = item.completion_rule
+        module.min_seconds = item.min_seconds
+        module.required = item.required
+        module.url = item.url
+        module.is_active = True
+        module.full_clean(exclude=["course", "source_key"] if not fresh else ["course"])
+        keep.add(item.source_key)
+        (to_create if fresh else to_update).append(module)
+    Module.objects.bulk_create(to_create)
+    if to_update:
+        Module.objects.bulk_update(
+            to_update,
+            [
+                "position",
+                "title",
+                "jp",
+                "estimated_minutes",
+                "completion_rule",
+                "min_seconds",
+                "required",
+                "url",
+                "is_active",
+            ],
+        )
+    Module.objects.filter(course=course).exclude(source_key__in=keep).update(
+        is_active=False
+    )
+    course.units.set(CompetencyUnit.objects.filter(pk__in=spec.unit_ids))
+    course.prerequisites.set(
+        Course.objects.filter(source_key__in=spec.prerequisite_keys)
+    )
+    return course
+
+
+@transaction.atomic
+def course_close(*, source_key: uuid.UUID) -> Course | None:
+    """Close a course for enrolment when its page is unpublished; records stay."""
+    course = Course.objects.filter(source_key=source_key).first()
+    if course is not None and course.is_open:
+        course.is_open = False
+        course.save(update_fields=["is_open"])
+    return course
+
+
+@transaction.atomic
+def module_retire(*, source_key: uuid.UUID) -> None:
+    """Retire a module whose page was unpublished; progress on it stays."""
+    Module.objects.filter(source_key=source_key).update(is_active=False)
+
+
+def _prerequisites_missing(*, trainee: User, course: Course) -> list[Course]:
+    done = set(
+        CourseCompletion.objects.filter(
+            enrolment__trainee=trainee,
+            enrolment__course__in=course.prerequisites.all(),
+        ).values_list("enrolment__course_id", flat=True)
+    )
+    return [c for c in course.prerequisites.all() if c.pk not in done]
+
+
+def _enrolment_problems(
+    *, trainee: User, course: Course, cohort: Cohort | None
+) -> list[str]:
+    problems: list[str] = []
+    if not course.is_open:
+        problems.append(_("This course is closed for enrolment."))
+    missing = _prerequisites_missing(trainee=trainee, course=course)
+    if missing:
+        problems.append(
+            _("First complete: %(courses)s.")
+            % {"courses": ", ".join(str(c) for c in missing)}
+        )
+    if cohort is not None:
+        if cohort.course_id != course.pk:
+            problems.append(_("This cohort belongs to another course."))
+        taken = cohort.enrolments.exclude(state=EnrolmentState.WITHDRAWN).count()
+        if taken >= cohort.capacity:
+            problems.append(_("Cohort %(number)s is full.") % {"number": cohort.number})
+    return problems
+
+
+@transaction.atomic
+def enrolment_self_enrol(*, trainee: User, course: Course) -> Enrolment:
+    """A trainee enrols themselves (open courses) or asks for a place (approval).
+
+    Idempotent: a trainee already enrolled gets their enrolment back. Cohort-only
+    courses refuse: the centre enrols trainees there.
+    """
+    existing = Enrolment.objects.filter(trainee=trainee, course=course).first()
+    if existing is not None and existing.state != EnrolmentState.WITHDRAWN:
+        return existing
+    problems = _enrolment_problems(trainee=trainee, course=course, cohort=None)
+    if course.enrolment_policy == EnrolmentPolicy.COHORT_ONLY:
+        problems.append(_("Trainees are enrolled in this course by the centre."))
+    if problems:
+        raise ValidationError(problems)
+    state = (
+        EnrolmentState.ACTIVE
+        if course.enrolment_policy == EnrolmentPolicy.OPEN
+        else EnrolmentState.REQUESTED
+    )
+    enrolment = existing or Enrolment(trainee=trainee, course=course)
+    enrolment.state = state
+    enrolment.full_clean(validate_constraints=False)
+    enrolment.save()
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_decide(
+    *, enrolment: Enrolment, approve: bool, decided_by: User
+) -> Enrolment:
+    """The centre approves or declines a requested place."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.state != EnrolmentState.REQUESTED:
+        raise ValidationError(_("Only a requested enrolment can be decided."))
+    enrolment.state = EnrolmentState.ACTIVE if approve else EnrolmentState.WITHDRAWN
+    enrolment.decided_at = timezone.now()
+    enrolment.decided_by = decided_by
+    enrolment.full_clean(validate_constraints=False)
+    enrolment.save()
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_cohort_add(
+    *, trainee: User, cohort: Cohort, added_by: User | None = None
+) -> Enrolment:
+    """The centre puts a trainee in a cohort (any policy); idempotent."""
+    course = cohort.course
+    existing = Enrolment.objects.filter(trainee=trainee, course=course).first()
+    if existing is not None and existing.cohort_id == cohort.pk:
+        return existing
+    problems = _enrolment_problems(trainee=trainee, course=course, cohort=cohort)
+    if problems:
+        raise ValidationError(problems)
+    enrolment = existing or Enrolment(trainee=trainee, course=course)
+    enrolment.cohort = cohort
+    if enrolment.state in (EnrolmentState.REQUESTED, EnrolmentState.WITHDRAWN):
+        enrolment.state = EnrolmentState.ACTIVE
+    enrolment.decided_at = timezone.now()
+    enrolment.decided_by = added_by
+    enrolment.full_clean(validate_constraints=False)
+    enrolment.save()
+    return enrolment
+
+
+def _rule_met(module: Module, progress: ModuleProgress) -> bool:
+    if module.completion_rule == CompletionRule.VIEWED:
+        return progress.first_viewed_at is not None
+    if module.completion_rule == CompletionRule.TIME_SPENT:
+        return progress.seconds_spent >= module.min_seconds
+    # H5P and assessment rules are completed by their own issues' services.
+    return False
+
+
+@transaction.atomic
+def module_progress_record(
+    *,
+    trainee: User,
+    module: Module,
+    seconds: int = 0,
+    position: str | None = None,
+) -> ModuleProgress:
+    """Record that a trainee viewed a module, time spent and where they stopped.
+
+    Completes the module when its rule is met and the course when every active
+    required module is complete (JP earned, training evidence written).
+    """
+    errors: dict[str, list[str]] = {}
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .filter(trainee=trainee, course_id=module.course_id)
+        .first()
+    )
+    if enrolment is None or enrolment.state not in (
+        EnrolmentState.ACTIVE,
+        EnrolmentState.COMPLETED,
+    ):
+        errors.setdefault("module", []).append(
+            _("You are not enrolled in this course.")
+        )
+    if seconds < 0 or seconds > 3600:
+        errors.setdefault("seconds", []).append(
+            _("Time spent per report must be between 0 and 3600 seconds.")
+        )
+    if position is not None and len(position) > 200:
+        errors.setdefault("position", []).append(_("The position is too long."))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    progress, _created = ModuleProgress.objects.get_or_create(
+        enrolment=enrolment, module=module
+    )
+    if progress.first_viewed_at is None:
+        progress.first_viewed_at = now
+    progress.seconds_spent += seconds
+    if position is not None:
+        progress.last_position = position
+    if progress.completed_at is None and _rule_met(module, progress):
+        progress.completed_at = now
+    progress.full_clean(validate_constraints=False)
+    progress.save()
+    enrolment.last_module = module
+    enrolment.save(update_fields=["last_module"])
+    if progress.completed_at is not None:
+        course_completion_check(enrolment=enrolment)
+    return progress
+
+
+@transaction.atomic
+def course_completion_check(*, enrolment: Enrolment) -> CourseCompletion | None:
+    """Complete the course when every active required module is complete.
+
+    JP earned is the course's total JP, or the sum of module JP when the course
+    gives none. Writes one supplementary training evidence row per unit the
+    course targets (idempotent by key, so a second check writes nothing).
+    """
+    existing = CourseCompletion.objects.filter(enrolment=enrolment).first()
+    if existing is not None:
+        return existing
+    course = enrolment.course
+    required = Module.objects.filter(course=course, is_active=True, required=True)
+    if not required.exists():
+        return None
+    open_modules = required.exclude(
+        pk__in=ModuleProgress.objects.filter(
+            enrolment=enrolment, completed_at__isnull=False
+        ).values("module_id")
+    )
+    if open_modules.exists():
+        return None
+    jp = course.total_jp or (
+        Module.objects.filter(course=course, is_active=True).aggregate(s=Sum("jp"))["s"]
+        or 0
+    )
+    now = timezone.now()
+    completion = CourseCompletion(enrolment=enrolment, completed_at=now, jp_earned=jp)
+    completion.full_clean()
+    completion.save()
+    enrolment.state = EnrolmentState.COMPLETED
+    enrolment.save(update_fields=["state"])
+    for unit in course.units.all():
+        evidence_record(
+            trainee=enrolment.trainee,
+            unit=unit,
+            source_uri=f"urn:lms:course:{course.source_key}",
+            source_title=str(course),
+            kind=EvidenceKind.SUPPLEMENTARY,
+            category=EvidenceCategory.TRAINING,
+            outcome=EvidenceOutcome.COMPLETED,
+            verified=True,
+            occurred_at=now,
+            idempotency_key=f"course-completion:{enrolment.pk}:{unit.pk}",
+        )
+    return completion

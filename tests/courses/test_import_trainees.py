@@ -1,0 +1,114 @@
+"""`import_trainees`: all or nothing, every bad row named, re-run changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from courses.models import Cohort, Course, Enrolment
+from courses.trainee_import import trainee_import
+from lms.models import Membership, Organisation, Profile, User
+from tests.courses.helpers import course_publish
+from tests.factories import valid_nik
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in their English source form.
+    with translation.override("en"):
+        yield
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures/trainees/sample_trainees.csv"
+HEADER = "nik,full_name,email,phone,regency,role_type\n"
+
+
+def _csv(rows: int, *, start: int = 0) -> str:
+    lines = [
+        f"{valid_nik('34', serial=start + i)},Peserta {i},p{start + i}@imp.lms.example,"
+        f"0812{i:08d},Sleman,pendamping_pkh\n"
+        for i in range(rows)
+    ]
+    return HEADER + "".join(lines)
+
+
+def test_sample_file_imports_and_rerun_changes_nothing(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(SAMPLE.read_text())
+    call_command("import_trainees", str(path), "--centre", "R3")
+    assert User.objects.filter(email__endswith="@peserta.lms.example").count() == 4
+    assert Membership.objects.filter(
+        user__email="suparman@peserta.lms.example", organisation__code="R3"
+    ).exists()
+    profile = Profile.objects.get(user__email="suparman@peserta.lms.example")
+    assert profile.nik() == "3501010101850004"
+    counts = (User.objects.count(), Profile.objects.count(), Membership.objects.count())
+    call_command("import_trainees", str(path), "--centre", "R3")
+    assert counts == (
+        User.objects.count(),
+        Profile.objects.count(),
+        Membership.objects.count(),
+    )
+
+
+def test_one_bad_row_imports_nothing_and_report_names_it(tmp_path):
+    text = _csv(5).splitlines(keepends=True)
+    text[3] = "12345,,not-an-email,abc,Sleman,\n"  # row 4 in the file
+    path = tmp_path / "bad.csv"
+    path.write_text("".join(text))
+    before = User.objects.count()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_trainees", str(path), "--centre", "R3")
+    assert User.objects.count() == before
+    report = list(csv.reader((tmp_path / "bad.errors.csv").open()))
+    assert {r[0] for r in report[1:]} == {"4"}
+    problems = " ".join(r[1] for r in report[1:])
+    for words in ("16 digits", "full name", "e-mail", "phone", "role type"):
+        assert words in problems
+
+
+def test_nik_of_another_person_is_refused():
+    taken = User.objects.get(email="peserta1.r3@lms.example").profile
+    assert taken.has_nik
+    text = HEADER + f"{taken.nik()},Orang Lain,lain@imp.lms.example,,Sleman,tksk\n"
+    result = trainee_import(text=text, centre=Organisation.objects.get(code="R3"))
+    assert result.errors == {2: ["This NIK is already registered to another person."]}
+
+
+def test_query_count_does_not_grow_with_rows():
+    centre = Organisation.objects.get(code="R3")
+    with CaptureQueriesContext(connection) as small:
+        assert trainee_import(text=_csv(10), centre=centre).ok
+    with CaptureQueriesContext(connection) as large:
+        assert trainee_import(text=_csv(1500, start=100), centre=centre).ok
+    # Inserts go in batches (SQLite caps the parameters per statement, so its
+    # batches are smaller than 1,000 rows); nothing is queried per row.
+    assert len(small.captured_queries) < 20
+    assert len(large.captured_queries) < 1500 / 10
+
+
+def test_cohort_enrolment_and_capacity():
+    page = course_publish(code="IMP", modules=1)
+    course = Course.objects.get(source_key=page.translation_key)
+    cohort = Cohort.objects.create(
+        course=course,
+        number="XXXIV",
+        starts_on=datetime.date(2026, 12, 1),
+        ends_on=datetime.date(2026, 12, 5),
+        capacity=3,
+    )
+    centre = Organisation.objects.get(code="R3")
+    full = trainee_import(text=_csv(4), centre=centre, cohort=cohort)
+    assert not full.ok and "room for 3" in full.errors[1][0]
+    assert not User.objects.filter(email__endswith="@imp.lms.example").exists()
+    assert trainee_import(text=_csv(3), centre=centre, cohort=cohort).enrolled == 3
+    assert Enrolment.objects.filter(cohort=cohort).count() == 3
