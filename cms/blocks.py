@@ -7,6 +7,9 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from cms.viewsets import H5PContentChooserBlock
+from courses.h5p import player
+
 
 class ImageBlock(blocks.StructBlock):
     """An image served in responsive renditions (srcset), with alt text."""
@@ -81,6 +84,28 @@ class CalloutBlock(blocks.StructBlock):
         template = "cms/blocks/callout_block.html"
 
 
+class H5PBlock(blocks.StructBlock):
+    """An H5P exercise, played in the isolated player frame (courses.h5p.player)."""
+
+    content = H5PContentChooserBlock(label=_("H5P content"))
+
+    class Meta:
+        icon = "form"
+        template = "cms/blocks/h5p_block.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        request = (parent_context or {}).get("request")
+        content = value.get("content")
+        if (
+            request is not None
+            and content is not None
+            and request.user.is_authenticated
+        ):
+            context.update(player.embed_context(request=request, content=content))
+        return context
+
+
 class ModuleBodyBlock(blocks.StreamBlock):
     """Everything a module body may hold."""
 
@@ -93,3 +118,4 @@ class ModuleBodyBlock(blocks.StreamBlock):
     video = VideoBlock(label=_("video"))
     document = DocumentBlock(label=_("document"))
     callout = CalloutBlock(label=_("callout"))
+    h5p = H5PBlock(label=_("H5P exercise"))

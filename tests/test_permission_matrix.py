@@ -48,6 +48,7 @@ def staff_of_r3(
     return expected
 
 
+ADMIN_ONLY = {**same_for_all(200), "anonymous": 302, "trainee": 302}
 COHORT_PAGE = {**staff_of_r3(200), "trainee": 403}
 # Any staff member may open the list; it shows only their own centre's cohorts
 # (empty for a university or the LSP).
@@ -97,6 +98,14 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "get",
         "/staf/kursus/angkatan/{cohort}/ekspor.csv",
         COHORT_PAGE,
+    ),
+    # The H5P chooser in the page editor: any staff member (it lists only their
+    # centre's contents); trainees are turned away by Wagtail's admin check.
+    "h5p_chooser:choose": ("get", "/admin/h5p_chooser/", ADMIN_ONLY),
+    "h5p_chooser:choose_results": (
+        "get",
+        "/admin/h5p_chooser/results/",
+        ADMIN_ONLY,
     ),
     "api-v1:catalogue": ("get", "/api/v1/courses", same_for_all(200)),
     "api-v1:my_enrolments": (
