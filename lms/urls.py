@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("h5p/", include("courses.h5p.urls")),
     path("staf/h5p/", include("courses.h5p.staff_urls")),
+    path("verify/", include("lms.certification.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -118,6 +118,13 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/cohorts/{cohort}/roster",
         {**staff_of_r3(200, anonymous=401), "trainee": 403},
     ),
+    # Certificate verification is public: anyone holding the number may check it.
+    "certification:verify": ("get", "/verify/{certificate}/", same_for_all(200)),
+    "certification:status_list": (
+        "get",
+        "/verify/status/LSP-KEMENSOS/revocation/",
+        same_for_all(200),
+    ),
 }
 
 
@@ -126,10 +133,12 @@ def objects(db):
     """The objects the matrix paths point at (all belonging to Regional III)."""
     from tests.courses.test_roster import cohort_make
     from tests.h5p.h5p_factories import content
+    from tests.lms.test_certification import walk_to_certificate
 
     cohort = cohort_make(centre_code="R3")
     return {
         "h5p": content(centre="R3").uuid,
+        "certificate": walk_to_certificate().number,
         "cohort": cohort.pk,
         "course": cohort.course_id,
         "module": cohort.course.modules.first().pk,

@@ -3,6 +3,17 @@
 # The sub-domains keep their models in their own packages (standards, evidence,
 # records); importing them here registers them with the lms app. They refer to
 # people and organisations by string, so the import order does not matter.
+from lms.certification.models import (
+    Appeal,
+    AssessorRecommendation,
+    Certificate,
+    CertificateSequence,
+    CertificateStatusChange,
+    CertificationApplication,
+    CommitteeDecision,
+    ConflictOfInterestDeclaration,
+    SelfAssessment,
+)
 from lms.evidence.models import EvidenceRecord
 from lms.records.models import CompetencyRecord
 from lms.standards.models import (
@@ -28,11 +39,19 @@ from .people import Profile, TimeZone, User
 
 __all__ = [
     "ROLE_ORGANISATION_KINDS",
+    "Appeal",
+    "AssessorRecommendation",
+    "Certificate",
+    "CertificateSequence",
+    "CertificateStatusChange",
+    "CertificationApplication",
     "CertificationScheme",
+    "CommitteeDecision",
     "CompetencyElement",
     "CompetencyRecord",
     "CompetencyStandard",
     "CompetencyUnit",
+    "ConflictOfInterestDeclaration",
     "EvidenceRecord",
     "Membership",
     "Organisation",
@@ -44,6 +63,7 @@ __all__ = [
     "Role",
     "RoleGroup",
     "SchemeUnit",
+    "SelfAssessment",
     "TimeZone",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Certification: applications, decisions, certificates and credentials."""

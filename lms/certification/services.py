@@ -1,0 +1,636 @@
+"""Writes of the certification path: apply, recommend, decide, appeal, issue.
+
+Every service checks everything first and raises one ValidationError naming every
+problem; nothing is written then. Each runs in one transaction. Recommendations
+and decisions are append-only: a correction is a new row with its reason, and the
+row it replaces points to it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.models import (
+    CertificationScheme,
+    CompetencyElement,
+    CompetencyRecord,
+    CompetencyUnit,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
+from lms.records.models import CompetencyOutcome
+from lms.standards.models import SchemeStatus
+
+from .models import (
+    Appeal,
+    AppealOutcome,
+    ApplicationPurpose,
+    ApplicationStatus,
+    AssessorRecommendation,
+    Certificate,
+    CertificateSequence,
+    CertificateStatus,
+    CertificateStatusChange,
+    CertificationApplication,
+    CommitteeDecision,
+    ConflictOfInterestDeclaration,
+    SelfAssessment,
+    UnitOutcome,
+)
+
+# `{body}` LSP code, `{scheme}` scheme code, `{year}` issue year, `{serial}` the
+# body's next serial. The serial must appear: it is what makes numbers unique.
+DEFAULT_NUMBER_FORMAT = "{body}/{scheme}/{year}/{serial:06d}"
+
+
+def number_format() -> str:
+    """The certificate number format (setting LMS_CERTIFICATE_NUMBER_FORMAT)."""
+    return getattr(settings, "LMS_CERTIFICATE_NUMBER_FORMAT", DEFAULT_NUMBER_FORMAT)
+
+
+@dataclass(frozen=True)
+class SelfAssessmentAnswer:
+    """One APL-02 line: the applicant's own judgement on one element."""
+
+    element: CompetencyElement
+    competent: bool
+    note: str = ""
+
+
+def _has_role(user: User, role: str, organisation: Organisation | None = None) -> bool:
+    memberships = Membership.objects.active().filter(user=user, role=role)
+    if organisation is not None:
+        memberships = memberships.filter(organisation=organisation)
+    return memberships.exists()
+
+
+def _scheme_unit_ids(scheme: CertificationScheme) -> list[int]:
+    return list(
+        scheme.scheme_units.order_by("position").values_list("unit_id", flat=True)
+    )
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    trainee: User,
+    scheme: CertificationScheme,
+    purpose: str,
+    self_assessment: Sequence[SelfAssessmentAnswer],
+    training_jp: int | None = None,
+) -> CertificationApplication:
+    """Submit an application (APL-01) with its self-assessment (APL-02).
+
+    Entry checks: the purpose is known; the scheme is active; the applicant is an
+    active trainee; they have no open application for the scheme; recertification
+    needs an earlier certificate in the scheme that was not revoked; the completed
+    training reaches the scheme's minimum JP (``training_jp`` is reported by the
+    caller, since training lives in an app above this one); the self-assessment
+    answers every element of the scheme's units, once, and nothing else.
+    """
+    problems: list[str] = []
+    if purpose not in ApplicationPurpose.values:
+        problems.append(_("Unknown purpose %(value)s.") % {"value": purpose})
+    if scheme.status != SchemeStatus.ACTIVE:
+        problems.append(
+            _("Scheme %(code)s is not open for applications.") % {"code": scheme.code}
+        )
+    if not _has_role(trainee, Role.TRAINEE):
+        problems.append(_("Only an active trainee can apply for certification."))
+    if CertificationApplication.objects.filter(
+        trainee=trainee, scheme=scheme, status=ApplicationStatus.SUBMITTED
+    ).exists():
+        problems.append(
+            _("There is already an open application for scheme %(code)s.")
+            % {"code": scheme.code}
+        )
+    if (
+        purpose == ApplicationPurpose.RECERTIFICATION
+        and not Certificate.objects.filter(holder=trainee, scheme=scheme)
+        .exclude(status=CertificateStatus.REVOKED)
+        .exists()
+    ):
+        problems.append(
+            _("Recertification needs an earlier certificate in this scheme.")
+        )
+    if scheme.min_training_jp and (training_jp or 0) < scheme.min_training_jp:
+        problems.append(
+            _("The scheme needs %(need)d JP of completed training; %(have)d JP found.")
+            % {"need": scheme.min_training_jp, "have": training_jp or 0}
+        )
+    unit_ids = _scheme_unit_ids(scheme)
+    expected = {
+        e.pk: e
+        for e in CompetencyElement.objects.filter(unit_id__in=unit_ids).select_related(
+            "unit"
+        )
+    }
+    seen: set[int] = set()
+    for answer in self_assessment:
+        if answer.element.pk not in expected:
+            problems.append(
+                _("Element %(element)s is not part of scheme %(code)s.")
+                % {"element": answer.element, "code": scheme.code}
+            )
+        elif answer.element.pk in seen:
+            problems.append(
+                _("Element %(element)s is answered twice.")
+                % {"element": answer.element}
+            )
+        seen.add(answer.element.pk)
+    for pk in sorted(set(expected) - seen):
+        element = expected[pk]
+        problems.append(
+            _(
+                "The self-assessment does not answer element %(number)d of unit "
+                "%(code)s."
+            )
+            % {"number": element.number, "code": element.unit.code}
+        )
+    if problems:
+        raise ValidationError(problems)
+    application = CertificationApplication(
+        trainee=trainee, scheme=scheme, purpose=purpose
+    )
+    application.full_clean(validate_constraints=False)
+    application.save()
+    SelfAssessment.objects.bulk_create(
+        [
+            SelfAssessment(
+                application=application,
+                element=a.element,
+                competent=a.competent,
+                note=a.note.strip(),
+            )
+            for a in self_assessment
+        ]
+    )
+    return application
+
+
+@transaction.atomic
+def conflict_declare(
+    *,
+    application: CertificationApplication,
+    person: User,
+    has_conflict: bool,
+    statement: str = "",
+) -> ConflictOfInterestDeclaration:
+    """Record a person's conflict-of-interest declaration on an application.
+
+    A declared conflict needs a statement of what it is. Declarations are kept;
+    a later one adds to the record, it does not replace it.
+    """
+    if has_conflict and not statement.strip():
+        raise ValidationError(_("Describe the conflict of interest."))
+    declaration = ConflictOfInterestDeclaration(
+        application=application,
+        declared_by=person,
+        has_conflict=has_conflict,
+        statement=statement.strip(),
+    )
+    declaration.full_clean()
+    declaration.save()
+    return declaration
+
+
+def _conflict_problems(application: CertificationApplication, person: User) -> list:
+    declarations = list(
+        application.conflict_declarations.filter(declared_by=person).values_list(
+            "has_conflict", flat=True
+        )
+    )
+    if any(declarations):
+        return [_("You declared a conflict of interest on this application.")]
+    if not declarations:
+        return [_("Declare whether you have a conflict of interest first.")]
+    return []
+
+
+@transaction.atomic
+def recommendation_record(
+    *,
+    application: CertificationApplication,
+    unit: CompetencyUnit,
+    outcome: str,
+    reasons: str,
+    assessor: User,
+    correction_reason: str = "",
+) -> AssessorRecommendation:
+    """Record an assessor's K/BK recommendation on one unit (AK-02).
+
+    The assessor holds an active assessor membership, is not the applicant, and has
+    declared no conflict of interest on the application. A unit already
+    recommended is corrected by a new row, which needs ``correction_reason``.
+    """
+    application = CertificationApplication.objects.select_for_update().get(
+        pk=application.pk
+    )
+    problems: list[str] = []
+    if outcome not in UnitOutcome.values:
+        problems.append(_("The outcome must be K or BK."))
+    if not reasons.strip():
+        problems.append(_("Give the reasons for the recommendation."))
+    if not _has_role(assessor, Role.ASSESSOR):
+        problems.append(_("Only an active assessor can recommend."))
+    if assessor.pk == application.trainee_id:
+        problems.append(_("Applicants cannot assess themselves."))
+    if application.status != ApplicationStatus.SUBMITTED:
+        problems.append(_("The application is no longer open for assessment."))
+    if unit.pk not in _scheme_unit_ids(application.scheme):
+        problems.append(
+            _("Unit %(code)s is not part of scheme %(scheme)s.")
+            % {"code": unit.code, "scheme": application.scheme.code}
+        )
+    problems += _conflict_problems(application, assessor)
+    current = (
+        AssessorRecommendation.objects.current()
+        .filter(application=application, unit=unit)
+        .first()
+    )
+    if current is not None and not correction_reason.strip():
+        problems.append(
+            _("Unit %(code)s is already recommended; say why it is corrected.")
+            % {"code": unit.code}
+        )
+    if problems:
+        raise ValidationError(problems)
+    new = AssessorRecommendation(
+        application=application,
+        unit=unit,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        assessor=assessor,
+        correction_reason=correction_reason.strip() if current else "",
+    )
+    new.full_clean()
+    new.save()
+    if current is not None:
+        # The one change the log allows: the old row points to its correction.
+        AssessorRecommendation.objects.filter(pk=current.pk).update(superseded_by=new)
+    return new
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    application: CertificationApplication,
+    decided_by: User,
+    outcome: str,
+    reasons: str = "",
+    correction_reason: str = "",
+) -> CommitteeDecision:
+    """The certification body's decision on an application.
+
+    Refused unless: the decider is an active committee member of the scheme's
+    owner LSP; they declared no conflict of interest; they made no recommendation
+    on this application (the assessor recommends, the body decides); every unit of
+    the scheme has a current recommendation; a K decision has no unit recommended
+    BK. A second decision is a correction and needs ``correction_reason``.
+    """
+    application = CertificationApplication.objects.select_for_update().get(
+        pk=application.pk
+    )
+    scheme = application.scheme
+    problems: list[str] = []
+    if outcome not in UnitOutcome.values:
+        problems.append(_("The outcome must be K or BK."))
+    if not _has_role(decided_by, Role.COMMITTEE, scheme.owner):
+        problems.append(
+            _("Only a committee member of %(body)s can decide.")
+            % {"body": scheme.owner}
+        )
+    if AssessorRecommendation.objects.filter(
+        application=application, assessor=decided_by
+    ).exists():
+        problems.append(
+            _("You made a recommendation on this application and cannot decide it.")
+        )
+    problems += _conflict_problems(application, decided_by)
+    recommended = dict(
+        AssessorRecommendation.objects.current()
+        .filter(application=application)
+        .values_list("unit_id", "outcome")
+    )
+    units = CompetencyUnit.objects.filter(pk__in=_scheme_unit_ids(scheme)).order_by(
+        "code"
+    )
+    for unit in units:
+        if unit.pk not in recommended:
+            problems.append(
+                _("Unit %(code)s has no assessor recommendation.") % {"code": unit.code}
+            )
+        elif outcome == UnitOutcome.COMPETENT and recommended[unit.pk] != "K":
+            problems.append(
+                _("Unit %(code)s was recommended BK; the decision cannot be K.")
+                % {"code": unit.code}
+            )
+    current = CommitteeDecision.objects.current().filter(application=application)
+    current = current.first()
+    if current is not None and not correction_reason.strip():
+        problems.append(_("The application is already decided; say why it changes."))
+    if current is not None and hasattr(current, "certificate"):
+        problems.append(
+            _(
+                "A certificate was issued on this decision; suspend or revoke it "
+                "instead."
+            )
+        )
+    if application.status == ApplicationStatus.WITHDRAWN:
+        problems.append(_("The application was withdrawn."))
+    if problems:
+        raise ValidationError(problems)
+    decision = CommitteeDecision(
+        application=application,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        decided_by=decided_by,
+        correction_reason=correction_reason.strip() if current else "",
+    )
+    decision.full_clean(validate_constraints=False)
+    decision.save()
+    if current is not None:
+        CommitteeDecision.objects.filter(pk=current.pk).update(superseded_by=decision)
+    application.status = ApplicationStatus.DECIDED
+    application.save(update_fields=["status"])
+    return decision
+
+
+@transaction.atomic
+def appeal_lodge(
+    *, decision: CommitteeDecision, lodged_by: User, grounds: str
+) -> Appeal:
+    """The applicant appeals (banding) against the current decision."""
+    problems: list[str] = []
+    if lodged_by.pk != decision.application.trainee_id:
+        problems.append(_("Only the applicant can appeal against the decision."))
+    if decision.superseded_by_id is not None:
+        problems.append(
+            _("This decision was replaced; appeal against the current one.")
+        )
+    if not grounds.strip():
+        problems.append(_("Give the grounds of the appeal."))
+    if decision.appeals.filter(outcome=AppealOutcome.PENDING).exists():
+        problems.append(_("An appeal against this decision is already pending."))
+    if problems:
+        raise ValidationError(problems)
+    appeal = Appeal(decision=decision, lodged_by=lodged_by, grounds=grounds.strip())
+    appeal.full_clean()
+    appeal.save()
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(
+    *, appeal: Appeal, decided_by: User, outcome: str, reasons: str
+) -> Appeal:
+    """Decide an appeal once: upheld or rejected, with reasons.
+
+    The decider is a committee member of the scheme's LSP who did not take the
+    decision appealed against and made no recommendation on the application.
+    """
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    decision = appeal.decision
+    application = decision.application
+    problems: list[str] = []
+    if outcome not in (AppealOutcome.UPHELD, AppealOutcome.REJECTED):
+        problems.append(_("The outcome must be upheld or rejected."))
+    if appeal.outcome != AppealOutcome.PENDING:
+        problems.append(_("This appeal was already decided."))
+    if not reasons.strip():
+        problems.append(_("Give the reasons for the outcome."))
+    if not _has_role(decided_by, Role.COMMITTEE, application.scheme.owner):
+        problems.append(
+            _("Only a committee member of %(body)s can decide.")
+            % {"body": application.scheme.owner}
+        )
+    if decided_by.pk == decision.decided_by_id:
+        problems.append(_("The person who took the decision cannot hear its appeal."))
+    if AssessorRecommendation.objects.filter(
+        application=application, assessor=decided_by
+    ).exists():
+        problems.append(
+            _("You made a recommendation on this application and cannot decide it.")
+        )
+    if problems:
+        raise ValidationError(problems)
+    appeal.outcome = outcome
+    appeal.outcome_reasons = reasons.strip()
+    appeal.decided_by = decided_by
+    appeal.decided_at = timezone.now()
+    appeal.full_clean()
+    appeal.save(
+        update_fields=["outcome", "outcome_reasons", "decided_by", "decided_at"]
+    )
+    return appeal
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, clamped to the month's end (31 Jan → 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def _next_serial(body: Organisation) -> int:
+    """Take the body's next serial under a row lock (never reused)."""
+    try:
+        with transaction.atomic():
+            CertificateSequence.objects.get_or_create(body=body)
+    except IntegrityError:
+        pass  # another issuer created the row first; it exists now
+    sequence = CertificateSequence.objects.select_for_update().get(body=body)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    decision: CommitteeDecision,
+    issued_by: User,
+    issued_on: dt.date | None = None,
+) -> Certificate:
+    """Issue the certificate of a K decision; idempotent per decision.
+
+    The decision row is locked first, so a repeated or concurrent run finds the
+    certificate the first one issued and returns it; a crashed run rolled back
+    everything, the serial included. Refused when the decision is BK or was
+    replaced, when an appeal against it is pending, or when any scheme unit is
+    recommended BK or stands BK in the holder's competency record.
+    """
+    decision = (
+        CommitteeDecision.objects.select_for_update()
+        .select_related("application__scheme__owner", "application__trainee")
+        .get(pk=decision.pk)
+    )
+    existing = Certificate.objects.filter(decision=decision).first()
+    if existing is not None:
+        return existing
+    application = decision.application
+    scheme, holder = application.scheme, application.trainee
+    problems: list[str] = []
+    if decision.superseded_by_id is not None:
+        problems.append(_("This decision was replaced by a later one."))
+    if decision.outcome != UnitOutcome.COMPETENT:
+        problems.append(_("The decision is not K (competent)."))
+    if decision.appeals.filter(outcome=AppealOutcome.PENDING).exists():
+        problems.append(_("An appeal against this decision is pending."))
+    if not (
+        _has_role(issued_by, Role.CERTIFICATION_ADMIN, scheme.owner)
+        or _has_role(issued_by, Role.COMMITTEE, scheme.owner)
+    ):
+        problems.append(
+            _("Only %(body)s can issue its certificates.") % {"body": scheme.owner}
+        )
+    units = list(
+        CompetencyUnit.objects.filter(scheme_units__scheme=scheme).order_by(
+            "scheme_units__position"
+        )
+    )
+    recommended = dict(
+        AssessorRecommendation.objects.current()
+        .filter(application=application)
+        .values_list("unit_id", "outcome")
+    )
+    records = dict(
+        CompetencyRecord.objects.filter(trainee=holder, unit__in=units).values_list(
+            "unit_id", "outcome"
+        )
+    )
+    for unit in units:
+        if recommended.get(unit.pk) != UnitOutcome.COMPETENT:
+            problems.append(
+                _("Unit %(code)s is not recommended K.") % {"code": unit.code}
+            )
+        if records.get(unit.pk) == CompetencyOutcome.NOT_YET_COMPETENT:
+            problems.append(
+                _("Unit %(code)s is BK in the holder's competency record.")
+                % {"code": unit.code}
+            )
+    if problems:
+        raise ValidationError(problems)
+    issued_on = issued_on or timezone.localdate()
+    serial = _next_serial(scheme.owner)
+    certificate = Certificate(
+        number=number_format().format(
+            body=scheme.owner.code,
+            scheme=scheme.code,
+            year=issued_on.year,
+            serial=serial,
+        ),
+        serial=serial,
+        decision=decision,
+        holder=holder,
+        holder_name=holder.name_with_titles,
+        scheme=scheme,
+        body=scheme.owner,
+        units=[{"code": u.code, "version": u.version, "title": u.title} for u in units],
+        issued_on=issued_on,
+        valid_until=add_months(issued_on, scheme.validity_months),
+    )
+    certificate.full_clean(validate_constraints=False)
+    certificate.save()
+    CertificateStatusChange.objects.create(
+        certificate=certificate,
+        from_status="",
+        to_status=CertificateStatus.ACTIVE,
+        reason=_("Issued on decision %(id)d.") % {"id": decision.pk},
+        changed_by=issued_by,
+    )
+    return certificate
+
+
+# Which stored statuses each action may start from.
+_TRANSITIONS = {
+    CertificateStatus.SUSPENDED: {CertificateStatus.ACTIVE},
+    CertificateStatus.REVOKED: {CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED},
+    CertificateStatus.ACTIVE: {CertificateStatus.SUSPENDED},
+}
+
+
+@transaction.atomic
+def _certificate_change(
+    *, certificate: Certificate, to_status: str, by: User, reason: str
+) -> Certificate:
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    problems: list[str] = []
+    if not reason.strip():
+        problems.append(_("Give the reason for the change."))
+    if not (
+        _has_role(by, Role.CERTIFICATION_ADMIN, certificate.body)
+        or _has_role(by, Role.COMMITTEE, certificate.body)
+    ):
+        problems.append(
+            _("Only %(body)s can change its certificates.") % {"body": certificate.body}
+        )
+    if certificate.status not in _TRANSITIONS[to_status]:
+        problems.append(
+            _("A certificate that is %(now)s cannot become %(new)s.")
+            % {
+                "now": certificate.get_status_display(),
+                "new": CertificateStatus(to_status).label,
+            }
+        )
+    if problems:
+        raise ValidationError(problems)
+    CertificateStatusChange.objects.create(
+        certificate=certificate,
+        from_status=certificate.status,
+        to_status=to_status,
+        reason=reason.strip(),
+        changed_by=by,
+    )
+    certificate.status = to_status
+    certificate.save(update_fields=["status"])
+    return certificate
+
+
+def certificate_suspend(
+    *, certificate: Certificate, by: User, reason: str
+) -> Certificate:
+    """Suspend (bekukan) an active certificate, with who and why."""
+    return _certificate_change(
+        certificate=certificate,
+        to_status=CertificateStatus.SUSPENDED,
+        by=by,
+        reason=reason,
+    )
+
+
+def certificate_revoke(
+    *, certificate: Certificate, by: User, reason: str
+) -> Certificate:
+    """Revoke (cabut) an active or suspended certificate; final."""
+    return _certificate_change(
+        certificate=certificate,
+        to_status=CertificateStatus.REVOKED,
+        by=by,
+        reason=reason,
+    )
+
+
+def certificate_reinstate(
+    *, certificate: Certificate, by: User, reason: str
+) -> Certificate:
+    """Lift a suspension; a revoked certificate is never reinstated."""
+    return _certificate_change(
+        certificate=certificate,
+        to_status=CertificateStatus.ACTIVE,
+        by=by,
+        reason=reason,
+    )
