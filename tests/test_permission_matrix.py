@@ -78,6 +78,18 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     "h5p:file": ("get", "/h5p/files/libraries/none/library.json", same_for_all(404)),
     "h5p_staff:results": ("get", "/staf/h5p/{h5p}/", staff_of_r3(200)),
+    # Upload: people with a centre to upload to; others find no such page.
+    "h5p_staff:upload": (
+        "get",
+        "/staf/h5p/unggah/",
+        {**staff_of_r3(200), "trainee": 404},
+    ),
+    # Delete only by POST (tested in tests/h5p/test_staff_upload.py).
+    "h5p_staff:delete": (
+        "get",
+        "/staf/h5p/{h5p}/hapus/",
+        signed_in(405, anonymous=302),
+    ),
     # Courses: the catalogue is public; learning needs a session; cohorts are
     # the centre's own (other staff 404, trainees 403 before any lookup).
     "cms:catalogue": ("get", "/kursus/", same_for_all(200)),

@@ -106,3 +106,18 @@ def attempt_summary_for_content(*, content: H5PContent) -> QuerySet:
         )
         .order_by("user__full_name", "user_id")
     )
+
+
+def centre_list_for_uploader(*, user: Any) -> QuerySet:
+    """Centres the person may add H5P content to (their own; all for the centre admin
+    of Kemensos, i.e. a superuser)."""
+    from lms.models import Organisation
+
+    centres = Organisation.objects.centres().order_by("code")
+    if user.is_superuser:
+        return centres
+    return centres.filter(
+        memberships__user=user,
+        memberships__role__in=["trainer", "centre_admin"],
+        memberships__revoked_at__isnull=True,
+    ).distinct()

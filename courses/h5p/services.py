@@ -17,6 +17,7 @@ from functools import partial
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
@@ -367,3 +368,36 @@ def _members(
     with zipfile.ZipFile(source) as archive:
         for name in names:
             yield name.removeprefix(strip), archive.read(name)
+
+
+def content_delete(*, content: H5PContent) -> None:
+    """Delete a content nobody has used; refuse (naming why) if anything uses it.
+
+    Refused while a live page embeds it (Wagtail's reference index) and once any
+    attempt or statement exists: results are never lost with their content.
+    """
+    from wagtail.models import Page, ReferenceIndex
+
+    problems = []
+    page_type = ContentType.objects.get_for_model(Page)
+    used_on = ReferenceIndex.get_references_to(content).filter(
+        base_content_type=page_type
+    )
+    live_ids = set(
+        Page.objects.live()
+        .filter(pk__in=[int(pk) for pk in used_on.values_list("object_id", flat=True)])
+        .values_list("title", flat=True)
+    )
+    if live_ids:
+        problems.append(
+            _("It is used on published pages: %(pages)s.")
+            % {"pages": ", ".join(sorted(live_ids))}
+        )
+    if XapiStatement.objects.filter(content=content).exists():
+        problems.append(_("Trainees have results for it; results are never deleted."))
+    if problems:
+        raise ValidationError(problems)
+    content.libraries.clear()
+    storage_names = [storage.content_path(content.uuid)]
+    content.delete()
+    transaction.on_commit(partial(storage.delete_tree, storage_names[0]))

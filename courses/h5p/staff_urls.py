@@ -7,5 +7,7 @@ from courses.h5p import views
 app_name = "h5p_staff"
 
 urlpatterns = [
+    path("unggah/", views.staff_upload, name="upload"),
     path("<uuid:content_uuid>/", views.staff_results, name="results"),
+    path("<uuid:content_uuid>/hapus/", views.staff_delete, name="delete"),
 ]

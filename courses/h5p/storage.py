@@ -52,3 +52,15 @@ def delete_files(names: Iterable[str]) -> None:
 
 def open_file(name: str) -> File:
     return default_storage.open(name, "rb")
+
+
+def delete_tree(base: str) -> None:
+    """Remove every file below `base` (a deleted content's folder)."""
+    try:
+        folders, files = default_storage.listdir(base)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        default_storage.delete(f"{base}/{name}")
+    for folder in folders:
+        delete_tree(f"{base}/{folder}")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import mimetypes
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -255,3 +257,67 @@ def staff_results(request: HttpRequest, content_uuid: str) -> HttpResponse:
             ),
         )
     return render(request, "h5p/staff_results.html", {"content": content, "rows": rows})
+
+
+class UploadForm(forms.Form):
+    """An .h5p file for one of the uploader's centres."""
+
+    file = forms.FileField(label=_("H5P package (.h5p)"))
+    centre = forms.ModelChoiceField(label=_("Centre"), queryset=None)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = selectors.centre_list_for_uploader(user=user)
+
+
+@login_required
+def staff_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a package; every reason for a refusal is shown at once."""
+    if not selectors.centre_list_for_uploader(user=request.user).exists():
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.content_import(
+                source=form.cleaned_data["file"],
+                centre=form.cleaned_data["centre"],
+                user=request.user,
+                can_install_libraries=request.user.has_perm("h5p.install_h5plibrary"),
+            )
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            for folder in result.kept:
+                messages.warning(
+                    request,
+                    _(
+                        "%(folder)s is already installed with other files; the "
+                        "installed version is kept."
+                    )
+                    % {"folder": folder},
+                )
+            messages.success(
+                request, _("Imported: %(title)s") % {"title": result.content.title}
+            )
+            return redirect("h5p_staff:results", content_uuid=result.content.uuid)
+    return render(
+        request, "h5p/staff_upload.html", {"form": form, "problems": problems}
+    )
+
+
+@login_required
+@require_POST
+def staff_delete(request: HttpRequest, content_uuid: str) -> HttpResponse:
+    """Delete a content of the person's centre, unless something uses it."""
+    content = selectors.content_get_for_staff(
+        user=request.user, content_uuid=content_uuid
+    )
+    try:
+        services.content_delete(content=content)
+    except ValidationError as exc:
+        for problem in exc.messages:
+            messages.error(request, problem)
+        return redirect("h5p_staff:results", content_uuid=content.uuid)
+    messages.success(request, _("Deleted: %(title)s") % {"title": content.title})
+    return redirect("h5p_staff:upload")
