@@ -9,20 +9,11 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from lms.exports import neutralise
 from lms.models import User
 
 from .models import Cohort
 from .selectors import module_required_count, roster_list_for_staff
-
-# Spreadsheet programs run cells starting with these as formulas (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell_safe(value: object) -> object:
-    """Neutralise text a spreadsheet would read as a formula, keep numbers as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def roster_rows(*, user: User, cohort: Cohort) -> Iterable[list[object]]:
@@ -58,7 +49,7 @@ def roster_csv(*, user: User, cohort: Cohort) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerows(
-        [cell_safe(cell) for cell in row]
+        [neutralise(cell) for cell in row]
         for row in roster_rows(user=user, cohort=cohort)
     )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -69,7 +60,7 @@ def roster_xlsx(*, user: User, cohort: Cohort) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(_("Roster"))[:31])
     for row in roster_rows(user=user, cohort=cohort):
-        sheet.append([cell_safe(cell) for cell in row])
+        sheet.append([neutralise(cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
