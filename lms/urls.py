@@ -19,6 +19,8 @@ api = NinjaAPI(
 )
 api.add_router("/", lms_router)
 api.add_router("/", "courses.api.router")
+api.add_router("/", "assessments.api.router")
+api.add_router("/grading", "assessments.grading.api.router")
 
 
 class AdminLoginRedirectView(RedirectView):
@@ -39,6 +41,9 @@ urlpatterns = [
     path("h5p/", include("courses.h5p.urls")),
     path("staf/h5p/", include("courses.h5p.staff_urls")),
     path("verify/", include("lms.certification.urls")),
+    path("asesmen/", include("assessments.urls")),
+    path("staf/asesmen/", include("assessments.staff_urls")),
+    path("staf/penilaian/", include("assessments.grading.urls")),
     path("", include("cms.urls")),
 ]
 

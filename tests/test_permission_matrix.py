@@ -52,6 +52,8 @@ ADMIN_ONLY = {**same_for_all(200), "anonymous": 302, "trainee": 302}
 COHORT_PAGE = {**staff_of_r3(200), "trainee": 403}
 # Any staff member may open the list; it shows only their own centre's cohorts
 # (empty for a university or the LSP).
+# Pages of one trainee's own things: everyone else finds nothing there.
+OWN_TRAINEE = {**same_for_all(404), "anonymous": 302, "trainee": 200}
 COHORT_LIST = {**same_for_all(200), "anonymous": 302, "trainee": 403}
 
 # url name → (method, path with {placeholders} from `objects`, {role: status})
@@ -137,6 +139,61 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "/verify/status/LSP-KEMENSOS/revocation/",
         same_for_all(200),
     ),
+    # Assessments: a trainee of R3 sits R3's quiz; attempts are their own only.
+    "assessments:list": ("get", "/asesmen/", signed_in(200, anonymous=302)),
+    "assessments:detail": ("get", "/asesmen/{assessment}/", OWN_TRAINEE),
+    "assessments:start": (
+        "get",
+        "/asesmen/{assessment}/mulai/",
+        signed_in(405, anonymous=302),
+    ),
+    "assessments:attempt": ("get", "/asesmen/percobaan/{attempt}/", OWN_TRAINEE),
+    "assessments:result": (
+        "get",
+        "/asesmen/percobaan/{attempt}/hasil/",
+        OWN_TRAINEE,
+    ),
+    "assessments_staff:list": (
+        "get",
+        "/staf/asesmen/",
+        {**same_for_all(200), "anonymous": 302, "trainee": 404},
+    ),
+    "assessments_staff:analysis": (
+        "get",
+        "/staf/asesmen/{assessment}/analisis/",
+        staff_of_r3(200),
+    ),
+    "api-v1:assessment_list": (
+        "get",
+        "/api/v1/assessments",
+        signed_in(200, anonymous=401),
+    ),
+    "api-v1:attempt_start": (
+        "post",
+        "/api/v1/assessments/{assessment}/attempts",
+        {**OWN_TRAINEE, "trainee": 201, "anonymous": 401},
+    ),
+    "api-v1:attempt_get": (
+        "get",
+        "/api/v1/attempts/{attempt}",
+        {**OWN_TRAINEE, "anonymous": 401},
+    ),
+    "api-v1:attempt_result": (
+        "get",
+        "/api/v1/attempts/{attempt}/result",
+        {**OWN_TRAINEE, "anonymous": 401},
+    ),
+    # Writes only by PUT/POST (tested in tests/assessments/test_attempt_api.py).
+    "api-v1:attempt_save": (
+        "get",
+        "/api/v1/attempts/{attempt}/answers",
+        same_for_all(405),
+    ),
+    "api-v1:attempt_submit": (
+        "get",
+        "/api/v1/attempts/{attempt}/submit",
+        same_for_all(405),
+    ),
 }
 
 
@@ -147,8 +204,18 @@ def objects(db):
     from tests.h5p.h5p_factories import content
     from tests.lms.test_certification import walk_to_certificate
 
+    from assessments import services as assessment_services
+    from lms.models import Organisation, User
+    from tests.assessments.builders import quiz_make
+
     cohort = cohort_make(centre_code="R3")
+    quiz = quiz_make(centre=Organisation.objects.get(code="R3"), questions=1)
+    attempt = assessment_services.attempt_start(
+        assessment=quiz, trainee=User.objects.get(email=ROLES["trainee"])
+    )
     return {
+        "assessment": quiz.uuid,
+        "attempt": attempt.uuid,
         "h5p": content(centre="R3").uuid,
         "certificate": walk_to_certificate().number,
         "cohort": cohort.pk,

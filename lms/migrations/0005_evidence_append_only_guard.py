@@ -11,6 +11,8 @@ operator, not the application), and test databases are emptied with it.
 
 from django.db import migrations
 
+from lms.db import PostgresOnlyRunSQL
+
 FUNCTION = """
 CREATE OR REPLACE FUNCTION lms_evidencerecord_append_only() RETURNS trigger AS $$
 DECLARE
@@ -43,18 +45,6 @@ BACKWARDS = [
     "DROP TRIGGER IF EXISTS lms_evidencerecord_append_only ON lms_evidencerecord",
     "DROP FUNCTION IF EXISTS lms_evidencerecord_append_only()",
 ]
-
-
-class PostgresOnlyRunSQL(migrations.RunSQL):
-    """RunSQL that runs on PostgreSQL only (the SQL is plpgsql)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -12,6 +12,8 @@ Python. TRUNCATE stays possible for the table owner (test databases need it).
 
 from django.db import migrations
 
+from lms.db import PostgresOnlyRunSQL, immutable_guard, row_trigger, trigger_backwards
+
 SUPERSEDABLE = ("lms_assessorrecommendation", "lms_committeedecision")
 IMMUTABLE = {
     "lms_certificatestatuschange": "UPDATE OR DELETE",
@@ -41,48 +43,7 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql
 """
-    trigger = f"""
-CREATE TRIGGER {table}_append_only
-    BEFORE UPDATE OR DELETE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION {table}_append_only()
-"""
-    return [function, trigger], _backwards(table)
-
-
-def _immutable(table: str, events: str) -> tuple[list[str], list[str]]:
-    function = f"""
-CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '{table}: % refused (id %)', TG_OP, OLD.id
-        USING ERRCODE = 'integrity_constraint_violation';
-END;
-$$ LANGUAGE plpgsql
-"""
-    trigger = f"""
-CREATE TRIGGER {table}_append_only
-    BEFORE {events} ON {table}
-    FOR EACH ROW EXECUTE FUNCTION {table}_append_only()
-"""
-    return [function, trigger], _backwards(table)
-
-
-def _backwards(table: str) -> list[str]:
-    return [
-        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
-        f"DROP FUNCTION IF EXISTS {table}_append_only()",
-    ]
-
-
-class PostgresOnlyRunSQL(migrations.RunSQL):
-    """RunSQL that runs on PostgreSQL only (the SQL is plpgsql)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+    return [function, row_trigger(table, "UPDATE OR DELETE")], trigger_backwards(table)
 
 
 class Migration(migrations.Migration):
@@ -90,4 +51,4 @@ class Migration(migrations.Migration):
 
     operations = [
         PostgresOnlyRunSQL(*_supersedable(table)) for table in SUPERSEDABLE
-    ] + [PostgresOnlyRunSQL(*_immutable(t, e)) for t, e in IMMUTABLE.items()]
+    ] + [immutable_guard(t, e) for t, e in IMMUTABLE.items()]

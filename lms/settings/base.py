@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "courses",
     "courses.h5p",
     "assessments",
+    "assessments.grading",
     "lms",
     # Wagtail. Our own users app config swaps in the user forms for our user model.
     "wagtail.contrib.forms",

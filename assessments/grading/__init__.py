@@ -1,0 +1,1 @@
+"""The grading workflow for what a machine cannot mark (app label `grading`)."""

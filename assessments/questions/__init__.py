@@ -1,0 +1,1 @@
+"""Question banks' question types and the file formats trainers already have."""

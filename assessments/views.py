@@ -1,0 +1,196 @@
+"""Trainee pages (`/asesmen/`) and the staff analysis page (`/staf/asesmen/`).
+
+Thin: parse the form, call the same service or selector as the API, render. The
+attempt page works without JavaScript (a plain form with "save" and "submit");
+a small script adds autosave and the countdown when it can run.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments import results, selectors, services
+from assessments.widgets import widgets
+from lms.selectors import user_is_staff_member
+
+
+@login_required
+@require_GET
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    """My assessments: what I may sit, and my attempts with their state."""
+    return render(
+        request,
+        "assessments/assessment_list.html",
+        {
+            "assessments": selectors.assessment_list_for_trainee(request.user),
+            "attempts": selectors.attempt_list_for_trainee(request.user)[:50],
+        },
+    )
+
+
+@login_required
+@require_GET
+def assessment_detail(request: HttpRequest, assessment_uuid: uuid.UUID) -> HttpResponse:
+    assessment = selectors.assessment_get_for_trainee(request.user, assessment_uuid)
+    attempts = selectors.attempt_list_for_trainee(request.user).filter(
+        assessment=assessment
+    )
+    return render(
+        request,
+        "assessments/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "attempts": attempts,
+            "grade": selectors.assessment_grade_for_trainee(
+                assessment=assessment, trainee=request.user
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def attempt_start(request: HttpRequest, assessment_uuid: uuid.UUID) -> HttpResponse:
+    assessment = selectors.assessment_get_for_trainee(request.user, assessment_uuid)
+    try:
+        attempt = services.attempt_start(assessment=assessment, trainee=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("assessments:detail", assessment_uuid=assessment.uuid)
+    return redirect("assessments:attempt", attempt_uuid=attempt.uuid)
+
+
+def _posted_responses(request: HttpRequest, answers) -> dict[int, object]:
+    responses: dict[int, object] = {}
+    for answer in answers:
+        kind = (
+            answer.question_version.kind
+            if answer.question_version is not None
+            else answer.section.instrument
+        )
+        value = widgets.get(kind).parse(request.POST, f"slot-{answer.slot}")
+        if value is not None:
+            responses[answer.slot] = value
+    return responses
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attempt_take(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpResponse:
+    """The attempt page: answer, save, submit (the same services as the API)."""
+    attempt = selectors.attempt_get_for_trainee(request.user, attempt_uuid)
+    if not attempt.is_open:
+        return redirect("assessments:result", attempt_uuid=attempt.uuid)
+    answers = selectors.answer_list_for_attempt(attempt)
+    if request.method == "POST":
+        responses = _posted_responses(request, answers)
+        try:
+            if "submit" in request.POST:
+                attempt = services.attempt_submit(
+                    attempt=attempt,
+                    trainee=request.user,
+                    responses=responses,
+                    idempotency_key=request.POST.get("idempotency_key", ""),
+                )
+            else:
+                attempt = services.answers_save(
+                    attempt=attempt, trainee=request.user, responses=responses
+                )
+                if attempt.is_open and "autosave" not in request.POST:
+                    messages.success(request, _("Your answers are saved."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        except services.AttemptClosed:
+            pass
+        except services.SubmitKeyReused:
+            messages.error(request, _("This form was already used; reload the page."))
+        if not attempt.is_open:
+            return redirect("assessments:result", attempt_uuid=attempt.uuid)
+        return redirect("assessments:attempt", attempt_uuid=attempt.uuid)
+    sheet = selectors.attempt_sheet(attempt, answers)
+    for item in sheet:
+        item.widget_template = widgets.get(item.kind).template_name
+        item.initial = widgets.get(item.kind).initial(item.response)
+    seconds_left = None
+    if attempt.deadline_at:
+        seconds_left = max(
+            0, int((attempt.deadline_at - timezone.now()).total_seconds())
+        )
+    return render(
+        request,
+        "assessments/attempt_take.html",
+        {
+            "attempt": attempt,
+            "assessment": attempt.assessment,
+            "sheet": sheet,
+            "seconds_left": seconds_left,
+            # One key per rendered form: a double tap on "submit" sends it twice.
+            "idempotency_key": uuid.uuid4().hex,
+        },
+    )
+
+
+@login_required
+@require_GET
+def attempt_result(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpResponse:
+    """The result and feedback, once released under the assessment's rules."""
+    attempt = selectors.attempt_get_for_trainee(request.user, attempt_uuid)
+    visible = results.result_visible(attempt)
+    review = results.review_visible(attempt)
+    answers = selectors.answer_list_for_attempt(attempt) if visible else []
+    if visible:
+        feedback = selectors.feedback_for_attempt(attempt)
+        for answer in answers:
+            answer.feedback_text = feedback.get(answer.slot, "")
+    return render(
+        request,
+        "assessments/attempt_result.html",
+        {
+            "attempt": attempt,
+            "assessment": attempt.assessment,
+            "visible": visible,
+            "review": review,
+            "answers": answers,
+            "late_count": attempt.late_answers.count(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def staff_analysis(request: HttpRequest, assessment_uuid: uuid.UUID) -> HttpResponse:
+    """Item analysis and learning gain for the centre's trainers and admins."""
+    assessment = selectors.assessment_get_for_staff(request.user, assessment_uuid)
+    return render(
+        request,
+        "assessments/staff_analysis.html",
+        {
+            "assessment": assessment,
+            "items": selectors.item_analysis(assessment=assessment),
+            "gain": selectors.learning_gain(post_test=assessment),
+        },
+    )
+
+
+@login_required
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """The centre's assessments with their attempt counts (staff only)."""
+    if not user_is_staff_member(request.user):
+        raise Http404
+    return render(
+        request,
+        "assessments/staff_list.html",
+        {"assessments": selectors.assessment_list_for_staff(request.user)},
+    )
