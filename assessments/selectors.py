@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 
+from assessments.grading.models import Mark
 from assessments.instruments import instrument_types
 from assessments.models import (
     Answer,
@@ -300,4 +301,7 @@ def attempt_sheet(attempt: Attempt, answers: list[Answer]) -> list[SheetSlot]:
 
 def feedback_for_attempt(attempt: Attempt) -> dict[int, str]:
     """Markers' feedback per slot of a released attempt (graders stay anonymous)."""
-    return {}
+    marks = Mark.objects.filter(submission__attempt=attempt, final=True).exclude(
+        feedback=""
+    )
+    return dict(marks.values_list("submission__answer__slot", "feedback"))

@@ -95,3 +95,38 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return self.candidate_code
+
+
+class Mark(models.Model):
+    """One save of a marker's mark (append-only: every save is a new row).
+
+    The newest row of a submission is the mark in force; `final` marks the one
+    the marker completed. Levels chosen on a rubric are kept as
+    {rubric criterion id: level id}.
+    """
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="marks"
+    )
+    marker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField(_("score"), max_digits=9, decimal_places=2)
+    levels = models.JSONField(_("rubric levels"), default=dict, blank=True)
+    feedback = models.TextField(_("feedback"), blank=True)
+    final = models.BooleanField(_("final"), default=False)
+    version = models.PositiveIntegerField(_("submission version"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "created_at", "pk"]
+        verbose_name = _("mark")
+        verbose_name_plural = _("marks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "version"], name="grading_mark_one_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} v{self.version}: {self.score}"
