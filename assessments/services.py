@@ -403,8 +403,9 @@ def attempt_submit(
 def attempts_close_overdue(*, now: datetime | None = None, limit: int = 1000) -> int:
     """Close open attempts past their deadline and grace with what was saved in time.
 
-    Run by the task worker (and `close_overdue_attempts`), so a trainee who walks
-    away still gets a result.
+    Run by the operator's scheduler through `close_overdue_attempts`, so a trainee
+    who walks away still gets a result (an overdue attempt is also closed the
+    moment its trainee saves or submits again).
     """
     now = _now(now)
     closed = 0

@@ -194,26 +194,64 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/attempts/{attempt}/submit",
         same_for_all(405),
     ),
+    # Grading: graders of the university the submission went to, nobody else.
+    "api-v1:queue": ("get", "/api/v1/grading/queue", signed_in(200, anonymous=401)),
+    "api-v1:submission_detail": (
+        "get",
+        "/api/v1/grading/submissions/{submission}",
+        {**same_for_all(404), "anonymous": 401, "grader": 200},
+    ),
+    # Claim and mark only by POST (tested in tests/assessments/test_grading.py).
+    "api-v1:claim": (
+        "get",
+        "/api/v1/grading/submissions/{submission}/claim",
+        same_for_all(405),
+    ),
+    "api-v1:mark": (
+        "get",
+        "/api/v1/grading/submissions/{submission}/mark",
+        same_for_all(405),
+    ),
 }
 
 
 @pytest.fixture
 def objects(db):
     """The objects the matrix paths point at (all belonging to Regional III)."""
+    from assessments import services as assessment_services
+    from assessments.grading.models import Submission
+    from assessments.grading.services import submissions_allocate
+    from lms.models import Organisation, User
+    from tests.assessments.builders import quiz_make
     from tests.courses.test_roster import cohort_make
     from tests.h5p.h5p_factories import content
     from tests.lms.test_certification import walk_to_certificate
-
-    from assessments import services as assessment_services
-    from lms.models import Organisation, User
-    from tests.assessments.builders import quiz_make
 
     cohort = cohort_make(centre_code="R3")
     quiz = quiz_make(centre=Organisation.objects.get(code="R3"), questions=1)
     attempt = assessment_services.attempt_start(
         assessment=quiz, trainee=User.objects.get(email=ROLES["trainee"])
     )
+    trainee = User.objects.get(email=ROLES["trainee"])
+    essay_quiz = quiz_make(centre=quiz.centre, questions=0, essays=1)
+    essay_attempt = assessment_services.attempt_start(
+        assessment=essay_quiz, trainee=trainee
+    )
+    assessment_services.attempt_submit(
+        attempt=essay_attempt,
+        trainee=trainee,
+        responses={1: "Jawaban esai."},
+        idempotency_key="matrix-essay",
+    )
+    submission = Submission.objects.get(attempt=essay_attempt)
+    submissions_allocate(
+        submissions=[submission],
+        university=User.objects.get(email=ROLES["grader"])
+        .memberships.get(role="grader")
+        .organisation,
+    )
     return {
+        "submission": submission.candidate_code,
         "assessment": quiz.uuid,
         "attempt": attempt.uuid,
         "h5p": content(centre="R3").uuid,

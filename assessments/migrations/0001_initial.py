@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
                 ('old_passed', models.BooleanField(null=True, verbose_name='passed before')),
                 ('new_passed', models.BooleanField(null=True, verbose_name='passed after')),
                 ('reason', models.TextField(verbose_name='reason')),
-                ('source', models.CharField(default='override', help_text='override, appeal, moderation…', max_length=40, verbose_name='source')),
+                ('source', models.CharField(default='override', help_text='override, appeal, moderation...', max_length=40, verbose_name='source')),
                 ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='changed at')),
                 ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='overrides', to='assessments.attempt')),
                 ('changed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

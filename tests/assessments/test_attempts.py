@@ -300,3 +300,18 @@ def test_graded_attempt_becomes_evidence_per_criterion(
     assert (evidence.score, evidence.score_max) == (Decimal("1.000"), Decimal("2.000"))
     assert evidence.verified is True
     assert str(attempt.uuid) in evidence.source_uri
+
+
+def test_close_overdue_attempts_command(centre, trainee):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    quiz = quiz_make(centre=centre, questions=1, time_limit_minutes=1)
+    started = timezone.now() - timedelta(minutes=10)
+    attempt = services.attempt_start(assessment=quiz, trainee=trainee, now=started)
+    out = StringIO()
+    call_command("close_overdue_attempts", stdout=out)
+    assert out.getvalue().strip() == "1"
+    attempt.refresh_from_db()
+    assert attempt.finalised_by == FinalisedBy.DEADLINE
