@@ -105,6 +105,7 @@ def main() -> None:
             payload,
             content_type="application/json",
             HTTP_IDEMPOTENCY_KEY=first_key,
+            secure=True,
         )
     assert response.status_code == 200, response.content
     print(f"queries in one submit (20 questions): {len(queries)}")
@@ -128,6 +129,8 @@ def main() -> None:
                 payload,
                 content_type="application/json",
                 HTTP_IDEMPOTENCY_KEY=key,
+                # With DEBUG off the production settings redirect plain HTTP.
+                secure=True,
             )
             elapsed = time.perf_counter() - begun
             with lock:
