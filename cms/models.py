@@ -276,4 +276,9 @@ class ModulePage(Page):
             min_seconds=self.min_seconds,
             required=self.required,
             url=self.url or "",
+            h5p_content_ids=tuple(
+                block.value["content"].pk
+                for block in self.body
+                if block.block_type == "h5p" and block.value.get("content")
+            ),
         )

@@ -130,6 +130,13 @@ class Module(models.Model):
     # A module page removed or unpublished is retired, not deleted: progress stays.
     is_active = models.BooleanField(_("active"), default=True)
     url = models.CharField(_("address"), max_length=500, blank=True)
+    h5p_contents = models.ManyToManyField(
+        "h5p.H5PContent",
+        blank=True,
+        related_name="modules",
+        verbose_name=_("H5P contents"),
+        help_text=_("The H5P exercises the published module embeds (set on publish)."),
+    )
 
     class Meta:
         verbose_name = _("module")

@@ -44,6 +44,8 @@ class ModuleSpec:
     min_seconds: int = 0
     required: bool = True
     url: str = ""
+    # The H5P contents the published body embeds: who may play them follows it.
+    h5p_content_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,31 @@ def course_sync(*, spec: CourseSpec) -> Course:
     Module.objects.filter(course=course).exclude(source_key__in=keep).update(
         is_active=False
     )
+    _module_h5p_links_set(course=course, spec=spec)
     course.units.set(CompetencyUnit.objects.filter(pk__in=spec.unit_ids))
     course.prerequisites.set(
         Course.objects.filter(source_key__in=spec.prerequisite_keys)
     )
     return course
+
+
+def _module_h5p_links_set(*, course: Course, spec: CourseSpec) -> None:
+    """Replace the course's module → H5P links with the published ones (set-based)."""
+    through = Module.h5p_contents.through
+    modules = dict(
+        Module.objects.filter(
+            course=course, source_key__in=[m.source_key for m in spec.modules]
+        ).values_list("source_key", "pk")
+    )
+    through.objects.filter(module__course=course).delete()
+    through.objects.bulk_create(
+        [
+            through(module_id=modules[item.source_key], h5pcontent_id=content_id)
+            for item in spec.modules
+            for content_id in dict.fromkeys(item.h5p_content_ids)
+        ],
+        batch_size=1000,
+    )
 
 
 @transaction.atomic

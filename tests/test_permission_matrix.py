@@ -54,6 +54,7 @@ COHORT_PAGE = {**staff_of_r3(200), "trainee": 403}
 # (empty for a university or the LSP).
 # Pages of one trainee's own things: everyone else finds nothing there.
 OWN_TRAINEE = {**same_for_all(404), "anonymous": 302, "trainee": 200}
+H5P_PLAYERS = {**staff_of_r3(200), "trainee": 200}
 COHORT_LIST = {**same_for_all(200), "anonymous": 302, "trainee": 403}
 
 # url name → (method, path with {placeholders} from `objects`, {role: status})
@@ -64,14 +65,15 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     "api-v1:centres": ("get", "/api/v1/centres", same_for_all(200)),
     "api-v1:openapi-json": ("get", "/api/v1/openapi.json", same_for_all(200)),
     "api-v1:openapi-view": ("get", "/api/v1/docs", same_for_all(200)),
-    # H5P: any signed-in person may play; the frame needs its token, not a session.
-    "h5p:embed": ("get", "/h5p/{h5p}/", signed_in(200, anonymous=302)),
+    # H5P: trainees enrolled in a course embedding it and its centre's staff play;
+    # the frame needs its token, not a session.
+    "h5p:embed": ("get", "/h5p/{h5p}/", H5P_PLAYERS),
     "h5p:play": ("get", "/h5p/{h5p}/play/", same_for_all(404)),
     "h5p:xapi": ("get", "/h5p/{h5p}/xapi/", signed_in(405, anonymous=302)),
     "h5p:user_data": (
         "get",
         "/h5p/content-user-data/{h5p}/state/0/",
-        signed_in(200, anonymous=302),
+        H5P_PLAYERS,
     ),
     "h5p:player_user_data": (
         "get",
@@ -254,7 +256,7 @@ def objects(db):
         "submission": submission.candidate_code,
         "assessment": quiz.uuid,
         "attempt": attempt.uuid,
-        "h5p": content(centre="R3").uuid,
+        "h5p": content(centre="R3", enrol=(ROLES["trainee"],)).uuid,
         "certificate": walk_to_certificate().number,
         "cohort": cohort.pk,
         "course": cohort.course_id,

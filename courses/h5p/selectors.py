@@ -4,25 +4,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from courses.h5p.models import GradingMethod, H5PAttempt, H5PContent, H5PUserData
+from courses.models import Enrolment, EnrolmentState
+from lms.models import Membership, Role
 
 
 def content_get_for_player(*, user: Any, content_uuid: Any) -> H5PContent:
-    """The content a signed-in person may play (404 otherwise).
+    """The content a person may play and post results to (404 otherwise).
 
-    Any signed-in person may play published learning content; enrolment rules
-    narrow this once modules embed H5P (course-content issue).
+    A trainee plays what a current module of a course they are enrolled in
+    (active or completed) embeds; the content's centre's trainers and admins and
+    the central admin play anything of theirs. One query, whatever the data.
     """
     if not user.is_authenticated:
         raise Http404
-    content = (
-        H5PContent.objects.select_related("main_library")
-        .filter(uuid=content_uuid)
-        .first()
+    contents = H5PContent.objects.select_related("main_library").filter(
+        uuid=content_uuid
     )
+    if not user.is_superuser:
+        staff = Membership.objects.active().filter(user=user)
+        contents = contents.filter(
+            Exists(
+                Enrolment.objects.filter(
+                    trainee=user,
+                    state__in=[EnrolmentState.ACTIVE, EnrolmentState.COMPLETED],
+                    course__modules__is_active=True,
+                    course__modules__h5p_contents=OuterRef("pk"),
+                )
+            )
+            | Exists(
+                staff.filter(
+                    organisation=OuterRef("centre_id"),
+                    role__in=[Role.TRAINER, Role.CENTRE_ADMIN],
+                )
+            )
+            | Exists(staff.filter(role=Role.CENTRAL_ADMIN))
+        )
+    content = contents.first()
     if content is None:
         raise Http404
     return content

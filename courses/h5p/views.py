@@ -107,6 +107,8 @@ def player_user_data(
     """
     content = get_object_or_404(H5PContent, uuid=content_uuid)
     user, _grant = _token_user(request, content)
+    # The token proves who plays; whether they still may play is decided again.
+    selectors.content_get_for_player(user=user, content_uuid=content.uuid)
     if request.headers.get("X-Requested-With") != "XMLHttpRequest":
         return JsonResponse({"success": False}, status=403)
     return _user_data_response(request, user, content, data_type, sub_content_id)
@@ -167,10 +169,10 @@ def embed(request: HttpRequest, content_uuid: str) -> HttpResponse:
 @xframe_options_exempt
 def play(request: HttpRequest, content_uuid: str) -> HttpResponse:
     """The player frame. Authenticated by its signed token, never by the session."""
-    content = get_object_or_404(
-        H5PContent.objects.select_related("main_library"), uuid=content_uuid
-    )
+    content = get_object_or_404(H5PContent, uuid=content_uuid)
     user, grant = _token_user(request, content)
+    # The token proves who plays; whether they may play is the selector's call.
+    content = selectors.content_get_for_player(user=user, content_uuid=content.uuid)
     config = player.player_config(
         request=request,
         content=content,

@@ -17,7 +17,7 @@ from courses.h5p.models import H5PAttempt, H5PUserData
 from courses.h5p.services import content_import
 from lms.evidence.models import EvidenceRecord
 from lms.models import Organisation, PerformanceCriterion
-from tests.h5p.h5p_factories import SAMPLES
+from tests.h5p.h5p_factories import SAMPLES, embed_for
 from tests.lms.lms_factories import make_standard
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -66,6 +66,8 @@ def drag_text(demo_world, live_server, content_origin, settings):
         ).content
     make_standard(units=1, elements=1, criteria=1)
     content.criteria.set(PerformanceCriterion.objects.all())
+    # Only trainees of a course whose module embeds the content may play it.
+    embed_for(content, TRAINEE)
     return content
 
 

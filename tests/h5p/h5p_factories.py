@@ -40,14 +40,43 @@ def content(
     params: dict | None = None,
     centre: str = "R3",
     grading_method: str = "highest",
+    enrol: tuple[str, ...] = (),
 ) -> H5PContent:
-    return H5PContent.objects.create(
+    made = H5PContent.objects.create(
         centre=Organisation.objects.get(code=centre),
         title=f"Konten {machine_name}",
         main_library=library(machine_name),
         params=params or {},
         grading_method=grading_method,
     )
+    if enrol:
+        embed_for(made, *enrol)
+    return made
+
+
+def embed_for(made: H5PContent, *emails: str) -> None:
+    """Embed a content in a course module of its centre and enrol these people."""
+    import uuid
+
+    from courses.models import Course, Enrolment, EnrolmentState, Module
+    from lms.models import User
+
+    course = Course.objects.create(
+        centre=made.centre,
+        source_key=uuid.uuid4(),
+        code=f"H5P-{made.pk}",
+        title=f"Kursus {made.title}",
+    )
+    module = Module.objects.create(
+        course=course, source_key=uuid.uuid4(), position=1, title="Modul 1"
+    )
+    module.h5p_contents.add(made)
+    for email in emails:
+        Enrolment.objects.create(
+            trainee=User.objects.get(email=email),
+            course=course,
+            state=EnrolmentState.ACTIVE,
+        )
 
 
 def statement(

@@ -8,7 +8,7 @@ from tests.h5p.h5p_factories import content as make_content
 
 @pytest.fixture
 def card(db):
-    return make_content()
+    return make_content(enrol=("peserta1.r3@lms.example", "peserta2.r3@lms.example"))
 
 
 def url(card, data_type="state", sub="0"):

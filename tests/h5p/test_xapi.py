@@ -16,6 +16,8 @@ from tests.h5p.h5p_factories import content as make_content
 from tests.h5p.h5p_factories import statement
 
 TRAINEE = "peserta1.r3@lms.example"
+# Enrolled in a course whose module embeds the content (who may play it).
+PLAYERS = (TRAINEE, "peserta2.r3@lms.example")
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def trainee(user_by_email):
 
 @pytest.fixture
 def card(db):
-    return make_content()
+    return make_content(enrol=PLAYERS)
 
 
 def post(client, content, body):
@@ -123,7 +125,7 @@ def test_unknown_content_is_404(client, trainee, db):
     [("highest", (4, 5)), ("last", (1, 5)), ("first", (3, 5)), ("average", (8 / 3, 5))],
 )
 def test_grading_methods(trainee, db, method, expected):
-    card = make_content(grading_method=method)
+    card = make_content(grading_method=method, enrol=PLAYERS)
     for raw in (3, 4, 1):
         xapi_statement_record(
             user=trainee,
@@ -158,7 +160,7 @@ DRAG_TEXT = {"textField": "Blueberries are *blue*. Strawberries are *red*."}
 
 
 def test_server_rescores_and_flags_a_forged_claim(client, trainee, db):
-    drag = make_content(machine_name="H5P.DragText", params=DRAG_TEXT)
+    drag = make_content(machine_name="H5P.DragText", params=DRAG_TEXT, enrol=PLAYERS)
     client.force_login(trainee)
     honest = statement(user=trainee, content=drag, raw=2, max_=2, response="blue[,]red")
     forged = statement(user=trainee, content=drag, raw=2, max_=2, response="red[,]")
@@ -190,7 +192,7 @@ def test_only_a_verified_attempt_becomes_evidence_for_its_kuk(
 
     make_standard()
     criteria = list(PerformanceCriterion.objects.select_related("element__unit")[:2])
-    drag = make_content(machine_name="H5P.DragText", params=DRAG_TEXT)
+    drag = make_content(machine_name="H5P.DragText", params=DRAG_TEXT, enrol=PLAYERS)
     drag.criteria.set(criteria)
     client.force_login(trainee)
     forged = statement(user=trainee, content=drag, raw=2, max_=2, response="red[,]")
