@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from assessments import results, selectors, services
-from assessments.models import Attempt
+from assessments.models import Attempt, FinalisedBy
 
 router = Router(tags=["assessments"])
 SIGNED_IN = [x_session_token_auth, django_auth]
@@ -209,16 +209,20 @@ def attempt_submit(
         raise HttpError(
             409, _("This Idempotency-Key was already used for another attempt.")
         ) from None
-    return 200, _result_out(attempt)
+    # No person can have marked it yet: the answer needs no feedback lookup.
+    return 200, _result_out(attempt, with_feedback=False)
 
 
-def _result_out(attempt: Attempt) -> dict[str, Any]:
+def _result_out(attempt: Attempt, *, with_feedback: bool = True) -> dict[str, Any]:
     visible = results.result_visible(attempt)
     data: dict[str, Any] = {
         "attempt": attempt.uuid,
         "state": attempt.state,
         "released": visible,
-        "late_answers": attempt.late_answers.count(),
+        # Only an attempt closed at its deadline can have answers that came late.
+        "late_answers": attempt.late_answers.count()
+        if attempt.finalised_by == FinalisedBy.DEADLINE
+        else 0,
     }
     if visible:
         data.update(
@@ -226,7 +230,7 @@ def _result_out(attempt: Attempt) -> dict[str, Any]:
             score_max=attempt.score_max,
             percent=attempt.percent,
             passed=attempt.passed,
-            feedback=selectors.feedback_for_attempt(attempt),
+            feedback=selectors.feedback_for_attempt(attempt) if with_feedback else {},
         )
     return data
 

@@ -27,6 +27,7 @@ from assessments.models import (
     AttemptState,
     ReleaseRule,
 )
+from assessments.signals import attempt_graded
 from lms.models import User
 
 CENTS = Decimal("0.01")
@@ -73,7 +74,12 @@ def attempt_grade(
     )
     attempt_id = attempt.pk
     transaction.on_commit(lambda: _enqueue_evidence(attempt_id))
+    transaction.on_commit(lambda: _notify_graded(attempt))
     return attempt
+
+
+def _notify_graded(attempt: Attempt) -> None:
+    attempt_graded.send(sender=Attempt, attempt=attempt)
 
 
 def _enqueue_evidence(attempt_id: int) -> None:
@@ -179,6 +185,7 @@ def attempt_override(
     )
     attempt_id, override_id = attempt.pk, override.pk
     transaction.on_commit(lambda: _enqueue_correction(attempt_id, override_id))
+    transaction.on_commit(lambda: _notify_graded(attempt))
     return override
 
 

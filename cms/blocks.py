@@ -7,7 +7,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
-from cms.viewsets import H5PContentChooserBlock
+from cms.viewsets import AssessmentChooserBlock, H5PContentChooserBlock
 from courses.h5p import player
 
 
@@ -106,6 +106,16 @@ class H5PBlock(blocks.StructBlock):
         return context
 
 
+class AssessmentBlock(blocks.StructBlock):
+    """An assessment of the centre: its facts and a link to sit it."""
+
+    assessment = AssessmentChooserBlock(label=_("assessment"))
+
+    class Meta:
+        icon = "tasks"
+        template = "cms/blocks/assessment_block.html"
+
+
 class ModuleBodyBlock(blocks.StreamBlock):
     """Everything a module body may hold."""
 
@@ -119,3 +129,4 @@ class ModuleBodyBlock(blocks.StreamBlock):
     document = DocumentBlock(label=_("document"))
     callout = CalloutBlock(label=_("callout"))
     h5p = H5PBlock(label=_("H5P exercise"))
+    assessment = AssessmentBlock(label=_("assessment"))

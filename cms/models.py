@@ -281,4 +281,9 @@ class ModulePage(Page):
                 for block in self.body
                 if block.block_type == "h5p" and block.value.get("content")
             ),
+            assessment_ids=tuple(
+                block.value["assessment"].pk
+                for block in self.body
+                if block.block_type == "assessment" and block.value.get("assessment")
+            ),
         )

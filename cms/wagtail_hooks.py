@@ -13,3 +13,10 @@ def register_h5p_chooser():
     from cms.viewsets import h5p_chooser_viewset
 
     return h5p_chooser_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_assessment_chooser():
+    from cms.viewsets import assessment_chooser_viewset
+
+    return assessment_chooser_viewset

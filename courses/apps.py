@@ -8,3 +8,9 @@ class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from assessments.signals import attempt_graded
+        from courses.receivers import on_attempt_graded
+
+        attempt_graded.connect(on_attempt_graded, dispatch_uid="courses_attempt_graded")

@@ -137,6 +137,13 @@ class Module(models.Model):
         verbose_name=_("H5P contents"),
         help_text=_("The H5P exercises the published module embeds (set on publish)."),
     )
+    assessments = models.ManyToManyField(
+        "assessments.Assessment",
+        blank=True,
+        related_name="+",
+        verbose_name=_("assessments"),
+        help_text=_("The assessments the published module embeds (set on publish)."),
+    )
 
     class Meta:
         verbose_name = _("module")

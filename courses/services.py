@@ -15,6 +15,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.models import Attempt
+from assessments.selectors import assessment_grade_for_trainee
 from lms.evidence.models import EvidenceCategory, EvidenceKind, EvidenceOutcome
 from lms.evidence.services import evidence_record
 from lms.models import CompetencyUnit, Organisation, User
@@ -46,6 +48,8 @@ class ModuleSpec:
     url: str = ""
     # The H5P contents the published body embeds: who may play them follows it.
     h5p_content_ids: tuple[int, ...] = ()
+    # The assessments it embeds: "assessment passed" completes the module.
+    assessment_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def course_sync(*, spec: CourseSpec) -> Course:
     Module.objects.filter(course=course).exclude(source_key__in=keep).update(
         is_active=False
     )
-    _module_h5p_links_set(course=course, spec=spec)
+    _module_links_set(course=course, spec=spec)
     course.units.set(CompetencyUnit.objects.filter(pk__in=spec.unit_ids))
     course.prerequisites.set(
         Course.objects.filter(source_key__in=spec.prerequisite_keys)
@@ -143,23 +147,28 @@ def course_sync(*, spec: CourseSpec) -> Course:
     return course
 
 
-def _module_h5p_links_set(*, course: Course, spec: CourseSpec) -> None:
-    """Replace the course's module → H5P links with the published ones (set-based)."""
-    through = Module.h5p_contents.through
+def _module_links_set(*, course: Course, spec: CourseSpec) -> None:
+    """Replace the course's module → H5P and assessment links with the published
+    ones (set-based: one delete and one insert per kind of link)."""
     modules = dict(
         Module.objects.filter(
             course=course, source_key__in=[m.source_key for m in spec.modules]
         ).values_list("source_key", "pk")
     )
-    through.objects.filter(module__course=course).delete()
-    through.objects.bulk_create(
-        [
-            through(module_id=modules[item.source_key], h5pcontent_id=content_id)
-            for item in spec.modules
-            for content_id in dict.fromkeys(item.h5p_content_ids)
-        ],
-        batch_size=1000,
-    )
+    for relation, column, attribute in (
+        (Module.h5p_contents, "h5pcontent_id", "h5p_content_ids"),
+        (Module.assessments, "assessment_id", "assessment_ids"),
+    ):
+        through = relation.through
+        through.objects.filter(module__course=course).delete()
+        through.objects.bulk_create(
+            [
+                through(module_id=modules[item.source_key], **{column: linked})
+                for item in spec.modules
+                for linked in dict.fromkeys(getattr(item, attribute))
+            ],
+            batch_size=1000,
+        )
 
 
 @transaction.atomic
@@ -280,8 +289,35 @@ def _rule_met(module: Module, progress: ModuleProgress) -> bool:
         return progress.first_viewed_at is not None
     if module.completion_rule == CompletionRule.TIME_SPENT:
         return progress.seconds_spent >= module.min_seconds
-    # H5P and assessment rules are completed by their own issues' services.
+    if module.completion_rule == CompletionRule.ASSESSMENT_PASSED:
+        trainee = progress.enrolment.trainee
+        return any(
+            (grade := assessment_grade_for_trainee(assessment=a, trainee=trainee))
+            is not None
+            and grade >= a.pass_mark
+            for a in module.assessments.all()
+        )
+    # The H5P rule is completed by the H5P engine's services.
     return False
+
+
+def modules_complete_for_graded_attempt(*, attempt: Attempt) -> int:
+    """Re-check "assessment passed" modules after an attempt is graded.
+
+    Called by the `attempt_graded` receiver; returns the modules re-checked.
+    """
+    modules = Module.objects.filter(
+        is_active=True,
+        completion_rule=CompletionRule.ASSESSMENT_PASSED,
+        assessments=attempt.assessment_id,
+        course__enrolments__trainee=attempt.trainee_id,
+        course__enrolments__state__in=[EnrolmentState.ACTIVE, EnrolmentState.COMPLETED],
+    ).distinct()
+    count = 0
+    for module in modules:
+        module_progress_record(trainee=attempt.trainee, module=module)
+        count += 1
+    return count
 
 
 @transaction.atomic

@@ -123,6 +123,12 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "/admin/h5p_chooser/results/",
         ADMIN_ONLY,
     ),
+    "assessment_chooser:choose": ("get", "/admin/assessment_chooser/", ADMIN_ONLY),
+    "assessment_chooser:choose_results": (
+        "get",
+        "/admin/assessment_chooser/results/",
+        ADMIN_ONLY,
+    ),
     "api-v1:catalogue": ("get", "/api/v1/courses", same_for_all(200)),
     "api-v1:my_enrolments": (
         "get",
