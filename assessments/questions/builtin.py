@@ -37,8 +37,32 @@ def _fraction(value: Any) -> Decimal | None:
     return fraction if Decimal(-1) <= fraction <= Decimal(1) else None
 
 
+def _not_object(data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return [_("The definition must be a JSON object.")]
+    return []
+
+
+def _entries(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The list under `key`, keeping only objects (the rest is reported apart)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+
+def _entry_problems(data: dict[str, Any], key: str, label: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [
+        _("%(what)s %(n)d is not an object.") % {"what": label, "n": number}
+        for number, entry in enumerate(value, start=1)
+        if not isinstance(entry, dict)
+    ]
+
+
 def _choice_problems(data: dict[str, Any], *, minimum: int = 2) -> list[str]:
-    problems: list[str] = []
+    if problems := _not_object(data):
+        return problems
     choices = data.get("choices")
     if not isinstance(choices, list) or len(choices) < minimum:
         return [_("At least %(n)d choices are needed.") % {"n": minimum}]
@@ -108,7 +132,9 @@ class SingleChoiceType(QuestionType):
         return {"choices": _public_choices(data, rng)}
 
     def feedback(self, data: dict[str, Any], response: Any) -> str:
-        return _choice_feedback(data, {str(response)})
+        return _choice_feedback(
+            data, {response} if isinstance(response, str) else set()
+        )
 
 
 class MultipleResponseType(QuestionType):
@@ -117,6 +143,8 @@ class MultipleResponseType(QuestionType):
     SCORING = ("partial", "all_or_nothing", "right_minus_wrong")
 
     def problems(self, data: dict[str, Any]) -> list[str]:
+        if problems := _not_object(data):
+            return problems
         problems = _choice_problems(data)
         if data.get("scoring", "partial") not in self.SCORING:
             problems.append(
@@ -145,7 +173,7 @@ class MultipleResponseType(QuestionType):
         return []
 
     def grade(self, data: dict[str, Any], response: Any) -> Decimal:
-        chosen = {str(r) for r in response or []}
+        chosen = {str(r) for r in response} if isinstance(response, list) else set()
         weights = {
             str(c["id"]): Decimal(str(c.get("fraction", 0))) for c in data["choices"]
         }
@@ -166,7 +194,8 @@ class MultipleResponseType(QuestionType):
         return {"choices": _public_choices(data, rng)}
 
     def feedback(self, data: dict[str, Any], response: Any) -> str:
-        return _choice_feedback(data, {str(r) for r in response or []})
+        chosen = {str(r) for r in response} if isinstance(response, list) else set()
+        return _choice_feedback(data, chosen)
 
 
 def _boolean(response: Any) -> bool | None:
@@ -182,6 +211,8 @@ class TrueFalseType(QuestionType):
     label = gettext_lazy("True or false")
 
     def problems(self, data: dict[str, Any]) -> list[str]:
+        if problems := _not_object(data):
+            return problems
         if not isinstance(data.get("answer"), bool):
             return [_("The right answer must be true or false.")]
         return []
@@ -227,10 +258,13 @@ class ShortAnswerType(QuestionType):
     RULES = ("exact", "casefold", "pattern")
 
     def problems(self, data: dict[str, Any]) -> list[str]:
-        problems = []
+        if problems := _not_object(data):
+            return problems
         answers = data.get("answers")
         if not isinstance(answers, list) or not answers:
             return [_("At least one accepted answer is needed.")]
+        problems = _entry_problems(data, "answers", _("Answer"))
+        answers = _entries(data, "answers")
         if data.get("match", "casefold") not in self.RULES:
             problems.append(
                 _("Unknown matching rule %(rule)s.") % {"rule": data["match"]}
@@ -277,17 +311,23 @@ def parse_number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    if isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        if "," in text and "." not in text:
+        number = Decimal(str(value))
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "").replace("\u00a0", "")
+        if "," in text and "." in text:
+            # "1.234,5" (Indonesian) or "1,234.5": the last mark is the decimal one.
+            decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+            thousands = "." if decimal_mark == "," else ","
+            text = text.replace(thousands, "").replace(decimal_mark, ".")
+        elif "," in text:
             text = text.replace(",", ".")
         try:
             number = Decimal(text)
         except InvalidOperation:
             return None
-        return number if number.is_finite() else None
-    return None
+    else:
+        return None
+    return number if number.is_finite() else None
 
 
 class NumericType(QuestionType):
@@ -295,11 +335,13 @@ class NumericType(QuestionType):
     label = gettext_lazy("Numeric")
 
     def problems(self, data: dict[str, Any]) -> list[str]:
+        if problems := _not_object(data):
+            return problems
         answers = data.get("answers")
         if not isinstance(answers, list) or not answers:
             return [_("At least one accepted answer is needed.")]
-        problems = []
-        for number, answer in enumerate(answers, start=1):
+        problems = _entry_problems(data, "answers", _("Answer"))
+        for number, answer in enumerate(_entries(data, "answers"), start=1):
             if parse_number(answer.get("value")) is None:
                 problems.append(_("Answer %(n)d has no number.") % {"n": number})
             tolerance = parse_number(answer.get("tolerance", 0))
@@ -344,10 +386,18 @@ class MatchingType(QuestionType):
     label = gettext_lazy("Matching")
 
     def problems(self, data: dict[str, Any]) -> list[str]:
+        if problems := _not_object(data):
+            return problems
         pairs = data.get("pairs")
         if not isinstance(pairs, list) or len(pairs) < 2:
             return [_("At least two pairs are needed.")]
-        problems = []
+        problems = _entry_problems(data, "pairs", _("Pair"))
+        pairs = _entries(data, "pairs")
+        distractors = data.get("distractors", [])
+        if not isinstance(distractors, list) or not all(
+            isinstance(d, str) for d in distractors
+        ):
+            problems.append(_("The distractors must be a list of texts."))
         ids = [str(p.get("id", "")) for p in pairs]
         if len(set(ids)) != len(ids) or "" in ids:
             problems.append(_("Every pair needs its own id."))
@@ -362,12 +412,16 @@ class MatchingType(QuestionType):
 
     def response_problems(self, data: dict[str, Any], response: Any) -> list[str]:
         ids = {str(p["id"]) for p in data.get("pairs", [])}
-        if not isinstance(response, dict) or not set(response) <= ids:
+        if (
+            not isinstance(response, dict)
+            or not set(response) <= ids
+            or not all(isinstance(v, str) for v in response.values())
+        ):
             return [_("Match the offered items.")]
         return []
 
     def grade(self, data: dict[str, Any], response: Any) -> Decimal:
-        response = response or {}
+        response = response if isinstance(response, dict) else {}
         pairs = data["pairs"]
         right = sum(
             1
@@ -397,11 +451,14 @@ class OrderingType(QuestionType):
     label = gettext_lazy("Ordering")
 
     def problems(self, data: dict[str, Any]) -> list[str]:
+        if problems := _not_object(data):
+            return problems
         items = data.get("items")
         if not isinstance(items, list) or len(items) < 2:
             return [_("At least two items are needed.")]
+        problems = _entry_problems(data, "items", _("Item"))
+        items = _entries(data, "items")
         ids = [str(i.get("id", "")) for i in items]
-        problems = []
         if len(set(ids)) != len(ids) or "" in ids:
             problems.append(_("Every item needs its own id."))
         if any(not _normalise(i.get("text", "")) for i in items):
@@ -416,7 +473,7 @@ class OrderingType(QuestionType):
 
     def grade(self, data: dict[str, Any], response: Any) -> Decimal:
         ids = [str(i["id"]) for i in data["items"]]
-        given = [str(r) for r in response or []]
+        given = [str(r) for r in response] if isinstance(response, list) else []
         right = sum(1 for a, b in zip(ids, given, strict=False) if a == b)
         return clamp_fraction(Decimal(right) / len(ids))
 
@@ -434,7 +491,8 @@ class EssayType(QuestionType):
     manual = True
 
     def problems(self, data: dict[str, Any]) -> list[str]:
-        problems = []
+        if problems := _not_object(data):
+            return problems
         for key in ("min_words", "max_words"):
             value = data.get(key, 0)
             if not isinstance(value, int) or value < 0:
@@ -461,6 +519,7 @@ class EssayType(QuestionType):
         self, data: dict[str, Any], *, rng: random.Random
     ) -> dict[str, Any]:
         return {
+            "response_format": data.get("response_format", "text"),
             "min_words": data.get("min_words", 0),
             "max_words": data.get("max_words", 0),
             "response_template": data.get("response_template", ""),

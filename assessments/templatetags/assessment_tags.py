@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import nh3
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -15,3 +17,14 @@ def get_item(mapping: Any, key: Any) -> Any:
     if isinstance(mapping, dict):
         return mapping.get(key)
     return None
+
+
+@register.filter
+def clean_html(text: str) -> SafeString:
+    """Question text written in HTML, with scripts, handlers and styles removed.
+
+    Questions arrive from uploaded GIFT and Moodle XML files, so their HTML is
+    never trusted: nh3 (a maintained allow-list sanitiser) keeps the markup a
+    question needs and drops everything that could run in the trainee's page.
+    """
+    return mark_safe(nh3.clean(text or ""))

@@ -196,3 +196,17 @@ def test_concurrent_submits_give_one_attempt_and_one_grade():
     expected = Decimal("5.00") if attempt.submit_key == "device-a" else Decimal("0.00")
     assert attempt.score == expected
     assert Attempt.objects.filter(trainee=trainee).count() == 1
+
+
+def test_question_html_from_a_file_cannot_run_script(client, centre, trainee):
+    quiz = quiz_make(centre=centre, questions=1)
+    version = quiz.sections.get().items.get().question.current_version
+    version.text = '<p onclick="steal()">Soal<script>steal()</script></p>'
+    version.text_format = "html"
+    version.save(update_fields=["text", "text_format"])
+    client.force_login(trainee)
+    client.post(f"/asesmen/{quiz.uuid}/mulai/")
+    attempt = Attempt.objects.get(trainee=trainee)
+    body = client.get(f"/asesmen/percobaan/{attempt.uuid}/").content.decode()
+    assert "<p>Soal</p>" in body
+    assert "steal()" not in body
