@@ -220,11 +220,88 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/grading/submissions/{submission}/mark",
         same_for_all(405),
     ),
+    # --- Grading workflow (assessments.grading): pages and API -----------------
+    # Grader pages: graders of the university the submission went to; everyone
+    # else finds nothing. Centre pages: R3's staff and the central admin.
+    **{
+        name: ("get", path, {**same_for_all(404), "anonymous": 302, "grader": ok})
+        for name, path, ok in [
+            ("grading:queue", "/staf/penilaian/", 200),
+            ("grading:next", "/staf/penilaian/berikutnya/", 302),
+            ("grading:export", "/staf/penilaian/ekspor/csv/", 200),
+            ("grading:import", "/staf/penilaian/impor/", 200),
+            ("grading:mark", "/staf/penilaian/naskah/{grading_task}/", 200),
+            (
+                "grading:file",
+                "/staf/penilaian/naskah/{grading_task}/berkas/{grading_file}/",
+                200,
+            ),
+            (
+                "grading:feedback_file",
+                "/staf/penilaian/naskah/{grading_task}/umpan-balik/{grading_feedback}/",
+                200,
+            ),
+        ]
+    },
+    "grading:claim": (
+        "get",
+        "/staf/penilaian/naskah/{grading_task}/klaim/",
+        signed_in(405, anonymous=302),
+    ),
+    "grading:centres": (
+        "get",
+        "/staf/penilaian/pusat/",
+        {**staff_of_r3(302), "central_admin": 200},
+    ),
+    "grading:centre": ("get", "/staf/penilaian/pusat/R3/", staff_of_r3(200)),
+    "grading:allocate": (
+        "get",
+        "/staf/penilaian/pusat/R3/alokasi/",
+        signed_in(405, anonymous=302),
+    ),
+    "grading:allocate_manual": (
+        "get",
+        "/staf/penilaian/pusat/R3/alokasi-manual/",
+        signed_in(405, anonymous=302),
+    ),
+    "grading:assign": (
+        "get",
+        "/staf/penilaian/pusat/R3/tugaskan/",
+        signed_in(405, anonymous=302),
+    ),
+    "grading:release": (
+        "get",
+        "/staf/penilaian/pusat/R3/rilis/",
+        signed_in(405, anonymous=302),
+    ),
+    "grading:override": (
+        "get",
+        "/staf/penilaian/percobaan/{grading_attempt}/ubah-nilai/",
+        staff_of_r3(200),
+    ),
+    "grading:appeal": (
+        "get",
+        "/staf/penilaian/banding/{grading_appeal}/",
+        staff_of_r3(200),
+    ),
+    # Writes only by POST (tested in tests/grading/).
+    "api-v1:complete": (
+        "get",
+        "/api/v1/grading/submissions/{submission}/complete",
+        same_for_all(405),
+    ),
+    "api-v1:feedback": (
+        "get",
+        "/api/v1/grading/submissions/{submission}/feedback",
+        same_for_all(405),
+    ),
+    "api-v1:appeal_create": ("get", "/api/v1/grading/appeals", same_for_all(405)),
+    # --- end of the grading block ------------------------------------------------
 }
 
 
 @pytest.fixture
-def objects(db):
+def objects(db, settings, tmp_path):
     """The objects the matrix paths point at (all belonging to Regional III)."""
     from assessments import services as assessment_services
     from assessments.grading.models import Submission
@@ -258,7 +335,14 @@ def objects(db):
         .memberships.get(role="grader")
         .organisation,
     )
+    # Grading block: an assignment with a file and a feedback file at the
+    # grader's university; a released, graded essay with an open appeal.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    grading_objects = _grading_objects(
+        grader=User.objects.get(email=ROLES["grader"]), centre=quiz.centre
+    )
     return {
+        **grading_objects,
         "submission": submission.candidate_code,
         "assessment": quiz.uuid,
         "attempt": attempt.uuid,
@@ -267,6 +351,48 @@ def objects(db):
         "cohort": cohort.pk,
         "course": cohort.course_id,
         "module": cohort.course.modules.first().pk,
+    }
+
+
+def _grading_objects(*, grader, centre) -> dict:
+    """The grading block's objects (see tests/grading/factories.py)."""
+    from django.core.files.base import ContentFile
+
+    from assessments.grading import services as grading
+    from assessments.grading.models import FeedbackFile
+    from tests.assessments.builders import trainee_make
+    from tests.grading.factories import (
+        assignment_submission,
+        essay_submission,
+        levels_for,
+    )
+
+    university = grader.memberships.get(role="grader").organisation
+    task = assignment_submission(centre, trainee_make(centre), university)
+    grading.submission_claim(submission=task, grader=grader)
+    note = ContentFile(b"catatan", name="catatan.txt")
+    note.content_type = "text/plain"
+    grading.feedback_file_add(submission=task, grader=grader, upload=note)
+    trainee = trainee_make(centre)
+    essay = essay_submission(centre, trainee, university)
+    grading.submission_claim(submission=essay, grader=grader)
+    essay.refresh_from_db()
+    grading.mark_complete(
+        submission=essay,
+        grader=grader,
+        expected_version=essay.version,
+        levels=levels_for(essay.rubric, 3, 5),
+    )
+    essay.attempt.refresh_from_db()
+    appeal = grading.appeal_open(
+        attempt=essay.attempt, trainee=trainee, reason="Mohon ditinjau ulang."
+    )
+    return {
+        "grading_task": task.candidate_code,
+        "grading_file": task.answer.files.get().pk,
+        "grading_feedback": FeedbackFile.objects.get(submission=task).pk,
+        "grading_attempt": essay.attempt.uuid,
+        "grading_appeal": appeal.pk,
     }
 
 

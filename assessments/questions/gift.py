@@ -388,10 +388,13 @@ def _answer_block(question: ParsedQuestion) -> str:
     if kind in {"single_choice", "multiple_response"}:
         for choice in data["choices"]:
             fraction = Decimal(str(choice.get("fraction", 0)))
+            # A text that itself starts with "%" would read as a weight, so such a
+            # choice always carries its weight explicitly.
+            explicit = str(choice["text"]).startswith("%")
             if kind == "single_choice" and fraction == 1:
-                head = "="
+                head = "=%100%" if explicit else "="
             else:
-                head = f"~%{_percent(fraction)}%" if fraction else "~"
+                head = f"~%{_percent(fraction)}%" if fraction or explicit else "~"
             lines.append(
                 f"{head}{_escape(choice['text'])}{_feedback(choice.get('feedback'))}"
             )
