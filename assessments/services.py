@@ -90,9 +90,7 @@ def assessment_publish(*, assessment: Assessment) -> Assessment:
     return assessment
 
 
-def _start_problems(
-    *, assessment: Assessment, trainee: User, now: datetime
-) -> list[str]:
+def _start_problems(*, assessment: Assessment, used: int, now: datetime) -> list[str]:
     problems = []
     if assessment.status != AssessmentStatus.PUBLISHED:
         problems.append(_("This assessment is not open."))
@@ -100,13 +98,10 @@ def _start_problems(
         problems.append(_("This assessment has not opened yet."))
     if assessment.closes_at and now >= assessment.closes_at:
         problems.append(_("This assessment has closed."))
-    if assessment.attempts_allowed:
-        used = Attempt.objects.filter(assessment=assessment, trainee=trainee).count()
-        if used >= assessment.attempts_allowed:
-            problems.append(
-                _("You have used all %(n)d attempts.")
-                % {"n": assessment.attempts_allowed}
-            )
+    if assessment.attempts_allowed and used >= assessment.attempts_allowed:
+        problems.append(
+            _("You have used all %(n)d attempts.") % {"n": assessment.attempts_allowed}
+        )
     return problems
 
 
@@ -128,7 +123,8 @@ def attempt_start(
     ).first()
     if open_attempt is not None:
         return open_attempt
-    problems = _start_problems(assessment=assessment, trainee=trainee, now=now)
+    used = Attempt.objects.filter(assessment=assessment, trainee=trainee).count()
+    problems = _start_problems(assessment=assessment, used=used, now=now)
     if problems:
         raise ValidationError(problems)
 
@@ -151,11 +147,10 @@ def attempt_start(
         deadline = now + timedelta(minutes=assessment.time_limit_minutes)
     if assessment.closes_at and (deadline is None or assessment.closes_at < deadline):
         deadline = assessment.closes_at
-    number = Attempt.objects.filter(assessment=assessment, trainee=trainee).count() + 1
     attempt = Attempt(
         assessment=assessment,
         trainee=trainee,
-        number=number,
+        number=used + 1,
         context=context,
         seed=seed,
         started_at=now,
@@ -414,7 +409,7 @@ def attempts_close_overdue(*, now: datetime | None = None, limit: int = 1000) ->
             state=AttemptState.IN_PROGRESS, deadline_at__isnull=False
         )
         .filter(deadline_at__lt=now)
-        .select_related("assessment")
+        .select_related("assessment", "trainee")
         .order_by("deadline_at")[:limit]
     )
     for candidate in candidates:
