@@ -15,12 +15,13 @@ from allauth.headless.contrib.ninja.security import x_session_token_auth
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Router, Schema
+from ninja import File, Form, Header, Router, Schema
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from assessments import results, selectors, services
-from assessments.models import Attempt, FinalisedBy
+from assessments.models import AnswerFile, Attempt, FinalisedBy
 
 router = Router(tags=["assessments"])
 SIGNED_IN = [x_session_token_auth, django_auth]
@@ -39,6 +40,24 @@ class AssessmentOut(Schema):
     pass_mark: Decimal
 
 
+class FileOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+def _file_out(found: AnswerFile) -> dict[str, Any]:
+    return {
+        "id": found.pk,
+        "name": found.original_name,
+        "size": found.size,
+        "content_type": found.content_type,
+        "sha256": found.sha256,
+    }
+
+
 class SlotOut(Schema):
     slot: int
     section: str
@@ -49,6 +68,7 @@ class SlotOut(Schema):
     answered_by_trainee: bool
     question: dict[str, Any]
     response: Any = None
+    files: list[FileOut] = []
 
 
 class AttemptOut(Schema):
@@ -111,6 +131,7 @@ def _attempt_out(attempt: Attempt, *, with_slots: bool) -> dict[str, Any]:
                 "answered_by_trainee": s.answered_by_trainee,
                 "question": s.public,
                 "response": s.response,
+                "files": [_file_out(f) for f in s.answer.files.all()],
             }
             for s in selectors.attempt_sheet(attempt, answers)
         ]
@@ -181,6 +202,51 @@ def attempt_save(request: HttpRequest, attempt_uuid: uuid.UUID, payload: Respons
     except services.AttemptClosed:
         return 409, {"detail": [_("This attempt is already submitted.")]}
     return 200, _attempt_out(attempt, with_slots=False)
+
+
+@router.post(
+    "/attempts/{attempt_uuid}/files",
+    response={201: FileOut, 409: ProblemsOut, 422: ProblemsOut},
+    auth=SIGNED_IN,
+    url_name="attempt_file_add",
+)
+def attempt_file_add(
+    request: HttpRequest,
+    attempt_uuid: uuid.UUID,
+    slot: Form[int],
+    file: File[UploadedFile],
+):
+    """Attach a file to an assignment slot (multipart: `slot`, `file`)."""
+    attempt = selectors.attempt_get_for_trainee(request.user, attempt_uuid)
+    try:
+        found = services.answer_file_add(
+            attempt=attempt, trainee=request.user, slot=slot, upload=file
+        )
+    except ValidationError as error:
+        return _problems(error)
+    except services.AttemptClosed:
+        return 409, {"detail": [_("This attempt is already submitted.")]}
+    return 201, _file_out(found)
+
+
+@router.delete(
+    "/attempts/{attempt_uuid}/files/{file_id}",
+    response={204: None, 409: ProblemsOut, 422: ProblemsOut},
+    auth=SIGNED_IN,
+    url_name="attempt_file_remove",
+)
+def attempt_file_remove(request: HttpRequest, attempt_uuid: uuid.UUID, file_id: int):
+    """Take a file off an open attempt."""
+    attempt = selectors.attempt_get_for_trainee(request.user, attempt_uuid)
+    try:
+        services.answer_file_remove(
+            attempt=attempt, trainee=request.user, file_id=file_id
+        )
+    except ValidationError as error:
+        return _problems(error)
+    except services.AttemptClosed:
+        return 409, {"detail": [_("This attempt is already submitted.")]}
+    return 204, None
 
 
 @router.post(

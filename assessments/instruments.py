@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from assessments import uploads
 from assessments.questions.types import question_types
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class InstrumentType:
     kind: ClassVar[str]
     label: ClassVar[Any]
     answered_by_trainee: ClassVar[bool] = True
+    # True for instruments whose slots take uploaded files (assessments.uploads).
+    accepts_files: ClassVar[bool] = False
     # The national evidence type (L/TL/T) a result of this instrument gives.
     evidence_kind: ClassVar[str] = "indirect"
 
@@ -183,11 +186,13 @@ class AssignmentInstrument(InstrumentType):
 
     kind = "assignment"
     label = _("Assignment or portfolio upload")
+    accepts_files = True
 
     def problems(self, section: Section) -> list[str]:
+        problems = uploads.config_problems(section.config or {})
         if section.points <= 0:
-            return [gettext("An assignment needs points above zero.")]
-        return []
+            problems.insert(0, gettext("An assignment needs points above zero."))
+        return problems
 
     def response_problems(
         self, *, version: QuestionVersion | None, response: Any

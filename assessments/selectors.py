@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 
-from assessments.grading.models import Mark
+from assessments.grading.models import FeedbackFile, Mark
 from assessments.instruments import instrument_types
 from assessments.models import (
     Answer,
+    AnswerFile,
     Assessment,
     AssessmentStatus,
     Attempt,
@@ -94,6 +95,48 @@ def answer_list_for_attempt(attempt: Attempt) -> list[Answer]:
         .prefetch_related("files")
         .order_by("slot")
     )
+
+
+def answer_file_get_for_trainee(
+    user: Any, attempt_uuid: Any, file_id: int
+) -> tuple[Attempt, AnswerFile]:
+    """A file the person attached to one of their own attempts (404 otherwise)."""
+    attempt = attempt_get_for_trainee(user, attempt_uuid)
+    found = AnswerFile.objects.filter(pk=file_id, answer__attempt=attempt).first()
+    if found is None:
+        raise Http404
+    return attempt, found
+
+
+def answer_files_for_attempt(attempt: Attempt) -> list[AnswerFile]:
+    """The files a trainee attached to an attempt, in slot order."""
+    return list(
+        AnswerFile.objects.filter(answer__attempt=attempt).order_by(
+            "answer__slot", "uploaded_at", "pk"
+        )
+    )
+
+
+def feedback_files_for_attempt(attempt: Attempt) -> dict[int, list[FeedbackFile]]:
+    """Markers' feedback files per slot (shown to the trainee once released)."""
+    files: dict[int, list[FeedbackFile]] = {}
+    rows = FeedbackFile.objects.filter(submission__attempt=attempt).annotate(
+        slot=F("submission__answer__slot")
+    )
+    for found in rows.order_by("slot", "created_at", "pk"):
+        files.setdefault(found.slot, []).append(found)
+    return files
+
+
+def feedback_file_get_for_trainee(
+    user: Any, attempt_uuid: Any, file_id: int
+) -> tuple[Attempt, FeedbackFile]:
+    """A feedback file of the person's own attempt (404 for anyone else)."""
+    attempt = attempt_get_for_trainee(user, attempt_uuid)
+    found = FeedbackFile.objects.filter(pk=file_id, submission__attempt=attempt).first()
+    if found is None:
+        raise Http404
+    return attempt, found
 
 
 def assessment_grade_for_trainee(

@@ -17,14 +17,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments import uploads
 from assessments.grading.models import Submission
 from assessments.instruments import QuestionPools, instrument_types
 from assessments.models import (
     Answer,
+    AnswerFile,
     Assessment,
     AssessmentStatus,
     Attempt,
@@ -282,6 +285,79 @@ def answers_save(
             changed.append(answer)
         Answer.objects.bulk_update(changed, ["response", "saved_at"], batch_size=1000)
     return attempt
+
+
+def answer_file_add(
+    *,
+    attempt: Attempt,
+    trainee: User,
+    slot: int,
+    upload: UploadedFile,
+    now: datetime | None = None,
+) -> AnswerFile:
+    """Attach an uploaded file to an assignment slot of an open attempt.
+
+    The file is checked against the section's rules (type read from the content,
+    size, number of files) and refused with every reason at once. A file arriving
+    after the deadline and its grace is not stored: its name, size and checksum
+    are kept apart as a late answer and the attempt closes with what was saved in
+    time (`AttemptClosed` is raised after that is committed).
+    """
+    now = _now(now)
+    with transaction.atomic():
+        attempt = _locked(attempt, trainee)
+        if not attempt.is_open:
+            raise AttemptClosed(attempt)
+        answers = _answers(attempt)
+        answer = answers.get(slot)
+        if (
+            answer is None
+            or not instrument_types.get(answer.section.instrument).accepts_files
+        ):
+            raise ValidationError(
+                [_("Question %(slot)d does not take files.") % {"slot": slot}]
+            )
+        late = _is_late(attempt, now)
+        if not late:
+            rules = uploads.rules_for(answer.section)
+            problems = uploads.file_problems(upload, rules)
+            if answer.files.count() >= rules.max_files:
+                problems.append(
+                    _("At most %(count)d files may be attached to question %(slot)d.")
+                    % {"count": rules.max_files, "slot": slot}
+                )
+            if problems:
+                raise ValidationError(problems)
+            return AnswerFile.objects.create(
+                answer=answer,
+                file=upload,
+                original_name=(upload.name or "")[:255],
+                size=upload.size,
+                sha256=uploads.sha256_of(upload),
+                content_type=uploads.content_type_of(upload),
+            )
+        late_file = {
+            "file": (upload.name or "")[:255],
+            "size": upload.size,
+            "sha256": uploads.sha256_of(upload),
+        }
+        _keep_late(attempt, {slot: late_file}, now)
+        _finalise(attempt, answers, now=now, by=FinalisedBy.DEADLINE, key="")
+    raise AttemptClosed(attempt)
+
+
+def answer_file_remove(*, attempt: Attempt, trainee: User, file_id: int) -> None:
+    """Take a file off an open attempt (the stored copy goes once committed)."""
+    with transaction.atomic():
+        attempt = _locked(attempt, trainee)
+        if not attempt.is_open:
+            raise AttemptClosed(attempt)
+        found = AnswerFile.objects.filter(pk=file_id, answer__attempt=attempt).first()
+        if found is None:
+            raise ValidationError([_("This file is not part of the attempt.")])
+        storage, name = found.file.storage, found.file.name
+        found.delete()
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _keep_late(attempt: Attempt, parsed: dict[int, Any], now: datetime) -> None:

@@ -12,13 +12,14 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import results, selectors, services
+from assessments import results, selectors, services, uploads
+from assessments.instruments import instrument_types
 from assessments.widgets import widgets
 from lms.selectors import user_is_staff_member
 
@@ -84,6 +85,60 @@ def _posted_responses(request: HttpRequest, answers) -> dict[int, object]:
     return responses
 
 
+def _attach_files(request: HttpRequest, attempt, answers) -> list[str]:
+    """Store the files chosen for assignment slots; every refusal is returned."""
+    problems: list[str] = []
+    for answer in answers:
+        for upload in request.FILES.getlist(f"slot-{answer.slot}-files"):
+            try:
+                services.answer_file_add(
+                    attempt=attempt,
+                    trainee=request.user,
+                    slot=answer.slot,
+                    upload=upload,
+                )
+            except ValidationError as error:
+                problems.extend(error.messages)
+    return problems
+
+
+def _attempt_post(request: HttpRequest, attempt, answers):
+    """Save (or submit) the posted answers and files; messages say what happened."""
+    responses = _posted_responses(request, answers)
+    removing = request.POST.get("remove_file", "")
+    try:
+        problems = _attach_files(request, attempt, answers)
+        for problem in problems:
+            messages.error(request, problem)
+        if "submit" in request.POST and not problems and not removing:
+            return services.attempt_submit(
+                attempt=attempt,
+                trainee=request.user,
+                responses=responses,
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        attempt = services.answers_save(
+            attempt=attempt, trainee=request.user, responses=responses
+        )
+        if removing and attempt.is_open:
+            services.answer_file_remove(
+                attempt=attempt,
+                trainee=request.user,
+                file_id=int(removing) if removing.isdigit() else 0,
+            )
+            messages.success(request, _("The file was removed."))
+        elif attempt.is_open and "autosave" not in request.POST and not problems:
+            messages.success(request, _("Your answers are saved."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except services.AttemptClosed:
+        attempt.refresh_from_db()
+    except services.SubmitKeyReused:
+        messages.error(request, _("This form was already used; reload the page."))
+    return attempt
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def attempt_take(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpResponse:
@@ -93,28 +148,7 @@ def attempt_take(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpResponse:
         return redirect("assessments:result", attempt_uuid=attempt.uuid)
     answers = selectors.answer_list_for_attempt(attempt)
     if request.method == "POST":
-        responses = _posted_responses(request, answers)
-        try:
-            if "submit" in request.POST:
-                attempt = services.attempt_submit(
-                    attempt=attempt,
-                    trainee=request.user,
-                    responses=responses,
-                    idempotency_key=request.POST.get("idempotency_key", ""),
-                )
-            else:
-                attempt = services.answers_save(
-                    attempt=attempt, trainee=request.user, responses=responses
-                )
-                if attempt.is_open and "autosave" not in request.POST:
-                    messages.success(request, _("Your answers are saved."))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except services.AttemptClosed:
-            pass
-        except services.SubmitKeyReused:
-            messages.error(request, _("This form was already used; reload the page."))
+        attempt = _attempt_post(request, attempt, answers)
         if not attempt.is_open:
             return redirect("assessments:result", attempt_uuid=attempt.uuid)
         return redirect("assessments:attempt", attempt_uuid=attempt.uuid)
@@ -122,6 +156,8 @@ def attempt_take(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpResponse:
     for item in sheet:
         item.widget_template = widgets.get(item.kind).template_name
         item.initial = widgets.get(item.kind).initial(item.response)
+        if instrument_types.get(item.answer.section.instrument).accepts_files:
+            item.rules = uploads.rules_for(item.answer.section)
     seconds_left = None
     if attempt.deadline_at:
         seconds_left = max(
@@ -151,8 +187,10 @@ def attempt_result(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpRespons
     answers = selectors.answer_list_for_attempt(attempt) if visible else []
     if visible:
         feedback = selectors.feedback_for_attempt(attempt)
+        feedback_files = selectors.feedback_files_for_attempt(attempt)
         for answer in answers:
             answer.feedback_text = feedback.get(answer.slot, "")
+            answer.feedback_files = feedback_files.get(answer.slot, [])
     return render(
         request,
         "assessments/attempt_result.html",
@@ -163,6 +201,7 @@ def attempt_result(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpRespons
             "review": review,
             "answers": answers,
             "late_count": attempt.late_answers.count(),
+            "files": selectors.answer_files_for_attempt(attempt),
         },
     )
 
@@ -194,3 +233,34 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         "assessments/staff_list.html",
         {"assessments": selectors.assessment_list_for_staff(request.user)},
     )
+
+
+def _download(file_field, name: str) -> FileResponse:
+    return FileResponse(file_field.open("rb"), as_attachment=True, filename=name)
+
+
+def _suffix(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower()[:10] if "." in name else "bin"
+
+
+@login_required
+@require_GET
+def answer_file(request: HttpRequest, attempt_uuid: uuid.UUID, file_id: int):
+    """A file the trainee attached to their own attempt, under its own name."""
+    _attempt, found = selectors.answer_file_get_for_trainee(
+        request.user, attempt_uuid, file_id
+    )
+    return _download(found.file, found.original_name)
+
+
+@login_required
+@require_GET
+def feedback_file(request: HttpRequest, attempt_uuid: uuid.UUID, file_id: int):
+    """A marker's feedback file, once the result is released to the trainee."""
+    attempt, found = selectors.feedback_file_get_for_trainee(
+        request.user, attempt_uuid, file_id
+    )
+    if not results.result_visible(attempt):
+        raise Http404
+    name = f"umpan-balik-{found.pk}.{_suffix(found.original_name)}"
+    return _download(found.file, name)

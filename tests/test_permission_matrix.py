@@ -202,6 +202,28 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/attempts/{attempt}/submit",
         same_for_all(405),
     ),
+    # Assignment files: the trainee's own; marker feedback once released (the
+    # row's file belongs to another attempt, so everyone finds nothing).
+    "assessments:answer_file": (
+        "get",
+        "/asesmen/percobaan/{own_attempt}/berkas/{own_file}/",
+        OWN_TRAINEE,
+    ),
+    "assessments:feedback_file": (
+        "get",
+        "/asesmen/percobaan/{own_attempt}/umpan-balik/{grading_feedback}/",
+        {**same_for_all(404), "anonymous": 302},
+    ),
+    "api-v1:attempt_file_add": (
+        "get",
+        "/api/v1/attempts/{own_attempt}/files",
+        same_for_all(405),
+    ),
+    "api-v1:attempt_file_remove": (
+        "delete",
+        "/api/v1/attempts/{own_attempt}/files/{own_file}",
+        {**same_for_all(404), "anonymous": 401, "trainee": 204},
+    ),
     # Grading: graders of the university the submission went to, nobody else.
     "api-v1:queue": ("get", "/api/v1/grading/queue", signed_in(200, anonymous=401)),
     "api-v1:submission_detail": (
@@ -308,6 +330,7 @@ def objects(db, settings, tmp_path):
     from assessments.grading.services import submissions_allocate
     from lms.models import Organisation, User
     from tests.assessments.builders import quiz_make
+    from tests.assessments.test_assignment_upload import PDF, assignment_make, upload
     from tests.courses.test_roster import cohort_make
     from tests.h5p.h5p_factories import content
     from tests.lms.test_certification import walk_to_certificate
@@ -341,11 +364,20 @@ def objects(db, settings, tmp_path):
     grading_objects = _grading_objects(
         grader=User.objects.get(email=ROLES["grader"]), centre=quiz.centre
     )
+    assignment = assignment_make(centre=quiz.centre)
+    own_attempt = assessment_services.attempt_start(
+        assessment=assignment, trainee=trainee
+    )
+    own_file = assessment_services.answer_file_add(
+        attempt=own_attempt, trainee=trainee, slot=1, upload=upload("a.pdf", PDF)
+    )
     return {
         **grading_objects,
         "submission": submission.candidate_code,
         "assessment": quiz.uuid,
         "attempt": attempt.uuid,
+        "own_attempt": own_attempt.uuid,
+        "own_file": own_file.pk,
         "h5p": content(centre="R3", enrol=(ROLES["trainee"],)).uuid,
         "certificate": walk_to_certificate().number,
         "cohort": cohort.pk,
