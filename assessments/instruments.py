@@ -25,6 +25,8 @@ from assessments import uploads
 from assessments.questions.types import question_types
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from assessments.models import Answer, Attempt, QuestionVersion, Section
 
 
@@ -73,6 +75,10 @@ class InstrumentType:
     ) -> Decimal | None:
         """The machine score as a fraction 0..1, or None when a person marks it."""
         return None
+
+    def render_context(self, *, request: HttpRequest, section: Section) -> dict:
+        """Extra template context the slot's widget needs (e.g. a player frame)."""
+        return {}
 
 
 class QuestionPools:

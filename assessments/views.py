@@ -156,8 +156,12 @@ def attempt_take(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpResponse:
     for item in sheet:
         item.widget_template = widgets.get(item.kind).template_name
         item.initial = widgets.get(item.kind).initial(item.response)
-        if instrument_types.get(item.answer.section.instrument).accepts_files:
+        instrument = instrument_types.get(item.answer.section.instrument)
+        if instrument.accepts_files:
             item.rules = uploads.rules_for(item.answer.section)
+        item.extra = instrument.render_context(
+            request=request, section=item.answer.section
+        )
     seconds_left = None
     if attempt.deadline_at:
         seconds_left = max(

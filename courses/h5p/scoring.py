@@ -55,3 +55,8 @@ def rescore_statement(
     except NotRescorable:
         return None
     return ServerScore(raw=score.raw, max=score.max)
+
+
+def is_verifiable(content: H5PContent) -> bool:
+    """Whether the server can re-score this content's results (its main type)."""
+    return content.main_library.machine_name in registry.machine_names()

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.http import Http404
 
+from assessments.models import AttemptState, Section
 from courses.h5p.models import GradingMethod, H5PAttempt, H5PContent, H5PUserData
+from courses.instruments import H5P_INSTRUMENT
 from courses.models import Enrolment, EnrolmentState
 from lms.models import Membership, Role
 
@@ -16,7 +29,8 @@ def content_get_for_player(*, user: Any, content_uuid: Any) -> H5PContent:
     """The content a person may play and post results to (404 otherwise).
 
     A trainee plays what a current module of a course they are enrolled in
-    (active or completed) embeds; the content's centre's trainers and admins and
+    (active or completed) embeds, and the H5P activity of an assessment attempt
+    they have open; the content's centre's trainers and admins and
     the central admin play anything of theirs. One query, whatever the data.
     """
     if not user.is_authenticated:
@@ -34,6 +48,18 @@ def content_get_for_player(*, user: Any, content_uuid: Any) -> H5PContent:
                     course__modules__is_active=True,
                     course__modules__h5p_contents=OuterRef("pk"),
                 )
+            )
+            | Exists(
+                # An open assessment attempt with an H5P activity section on it.
+                Section.objects.filter(
+                    instrument=H5P_INSTRUMENT,
+                    assessment__attempts__trainee=user,
+                    assessment__attempts__state=AttemptState.IN_PROGRESS,
+                )
+                .annotate(
+                    h5p_content=Cast(KT("config__h5p_content"), IntegerField())
+                )
+                .filter(h5p_content=OuterRef("pk"))
             )
             | Exists(
                 staff.filter(
