@@ -11,9 +11,10 @@ key).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -207,6 +208,13 @@ def result_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:
             assessment.closes_at and (now or timezone.now()) >= assessment.closes_at
         )
     return False
+
+
+def appeal_closes_at(attempt: Attempt) -> datetime | None:
+    """When the trainee's time to appeal a released result ends (None if unreleased)."""
+    if attempt.state != AttemptState.GRADED or attempt.released_at is None:
+        return None
+    return attempt.released_at + timedelta(days=settings.LMS_APPEAL_DAYS)
 
 
 def review_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:

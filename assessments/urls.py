@@ -13,6 +13,11 @@ urlpatterns = [
     path("percobaan/<uuid:attempt_uuid>/", views.attempt_take, name="attempt"),
     path("percobaan/<uuid:attempt_uuid>/hasil/", views.attempt_result, name="result"),
     path(
+        "percobaan/<uuid:attempt_uuid>/banding/",
+        views.attempt_appeal,
+        name="appeal",
+    ),
+    path(
         "percobaan/<uuid:attempt_uuid>/berkas/<int:file_id>/",
         views.answer_file,
         name="answer_file",

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import results, selectors, services, uploads
+from assessments.grading import services as grading
+from assessments.grading.models import AppealState
 from assessments.instruments import instrument_types
 from assessments.widgets import widgets
 from lms.selectors import user_is_staff_member
@@ -189,6 +191,8 @@ def attempt_result(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpRespons
     visible = results.result_visible(attempt)
     review = results.review_visible(attempt)
     answers = selectors.answer_list_for_attempt(attempt) if visible else []
+    appeals = list(attempt.appeals.order_by("created_at"))
+    appeal_until = results.appeal_closes_at(attempt) if visible else None
     if visible:
         feedback = selectors.feedback_for_attempt(attempt)
         feedback_files = selectors.feedback_files_for_attempt(attempt)
@@ -206,6 +210,10 @@ def attempt_result(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpRespons
             "answers": answers,
             "late_count": attempt.late_answers.count(),
             "files": selectors.answer_files_for_attempt(attempt),
+            "appeals": appeals,
+            "has_open_appeal": any(a.state == AppealState.OPEN for a in appeals),
+            "appeal_until": appeal_until,
+            "appeal_open_now": bool(appeal_until and timezone.now() <= appeal_until),
         },
     )
 
@@ -268,3 +276,20 @@ def feedback_file(request: HttpRequest, attempt_uuid: uuid.UUID, file_id: int):
         raise Http404
     name = f"umpan-balik-{found.pk}.{_suffix(found.original_name)}"
     return _download(found.file, name)
+
+
+@login_required
+@require_POST
+def attempt_appeal(request: HttpRequest, attempt_uuid: uuid.UUID) -> HttpResponse:
+    """The trainee appeals (banding) against a released result, with a reason."""
+    attempt = selectors.attempt_get_for_trainee(request.user, attempt_uuid)
+    try:
+        grading.appeal_open(
+            attempt=attempt, trainee=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your appeal is sent; the centre will review it."))
+    return redirect("assessments:result", attempt_uuid=attempt.uuid)

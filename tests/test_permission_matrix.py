@@ -204,6 +204,11 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     # Assignment files: the trainee's own; marker feedback once released (the
     # row's file belongs to another attempt, so everyone finds nothing).
+    "assessments:appeal": (
+        "get",
+        "/asesmen/percobaan/{attempt}/banding/",
+        {**same_for_all(405), "anonymous": 302},
+    ),
     "assessments:answer_file": (
         "get",
         "/asesmen/percobaan/{own_attempt}/berkas/{own_file}/",

@@ -18,14 +18,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assessments.grading.models import (
@@ -44,7 +47,12 @@ from assessments.grading.models import (
     SubmissionState,
 )
 from assessments.models import Attempt, AttemptOverride, AttemptState, RubricLevel
-from assessments.results import answer_mark_final, attempt_override, attempt_release
+from assessments.results import (
+    answer_mark_final,
+    appeal_closes_at,
+    attempt_override,
+    attempt_release,
+)
 from lms.models import Membership, Organisation, OrganisationKind, Role, User
 
 CENTS = Decimal("0.01")
@@ -726,13 +734,28 @@ def attempt_score_override(
 
 
 @transaction.atomic
-def appeal_open(*, attempt: Attempt, trainee: User, reason: str) -> Appeal:
-    """A trainee appeals (banding) against their released result."""
+def appeal_open(
+    *, attempt: Attempt, trainee: User, reason: str, now: datetime | None = None
+) -> Appeal:
+    """A trainee appeals (banding) against their released result, within
+    `LMS_APPEAL_DAYS` of its release."""
     problems: list[str] = []
     if attempt.trainee_id != trainee.pk:
         problems.append(_("You can only appeal your own result."))
-    if attempt.state != AttemptState.GRADED or attempt.released_at is None:
+    closes = appeal_closes_at(attempt)
+    if closes is None:
         problems.append(_("Only a released result can be appealed."))
+    elif (now or timezone.now()) > closes:
+        problems.append(
+            _(
+                "The time to appeal ended on %(date)s, %(days)d days after "
+                "the result was released."
+            )
+            % {
+                "date": date_format(timezone.localtime(closes), "DATE_FORMAT"),
+                "days": settings.LMS_APPEAL_DAYS,
+            }
+        )
     if not (reason or "").strip():
         problems.append(_("Give a reason for the appeal."))
     if Appeal.objects.filter(attempt=attempt, state=AppealState.OPEN).exists():
@@ -758,6 +781,12 @@ def appeal_decide(
     problems: list[str] = []
     if appeal.state != AppealState.OPEN:
         problems.append(_("This appeal has already been decided."))
+    if Mark.objects.filter(
+        submission__attempt_id=appeal.attempt_id, marker=reviewer
+    ).exists():
+        problems.append(
+            _("You marked this result; another person must review the appeal.")
+        )
     if not (outcome or "").strip():
         problems.append(_("Explain the outcome of the appeal."))
     score = None

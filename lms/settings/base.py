@@ -299,6 +299,8 @@ LMS_MFA_REQUIRED_FOR_STAFF = env_bool("LMS_MFA_REQUIRED_FOR_STAFF", True)
 LMS_STAFF_PATH_PREFIXES = ("/admin/", "/staf/")
 
 H5P_CONTENT_ORIGIN = os.environ.get("H5P_CONTENT_ORIGIN", "")
+# Days after a result is released in which the trainee may appeal (banding).
+LMS_APPEAL_DAYS = int(os.environ.get("LMS_APPEAL_DAYS", "14"))
 CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 
 # Security: strict by default outside DEBUG, so `check --deploy` is clean.

@@ -32,6 +32,7 @@ from assessments.models import (
     Section,
 )
 from tests.assessments.builders import centre_make, trainee_make
+from tests.factories import totp_enrol
 from tests.grading.factories import (
     CENTRE_ADMIN,
     GRADER_A,
@@ -40,7 +41,6 @@ from tests.grading.factories import (
     rubric_make,
     university_of,
 )
-from tests.factories import totp_enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -157,9 +157,7 @@ def test_the_sections_file_limit_holds(started):
         services.answer_file_add(
             attempt=attempt, trainee=trainee, slot=1, upload=upload("3.pdf", PDF)
         )
-    assert caught.value.messages == [
-        "At most 2 files may be attached to question 1."
-    ]
+    assert caught.value.messages == ["At most 2 files may be attached to question 1."]
 
 
 def test_a_file_after_the_deadline_is_kept_apart_and_the_attempt_closes(started):
@@ -240,9 +238,7 @@ def test_on_the_page_a_trainee_attaches_removes_and_submits_files(started, setti
     submission = Submission.objects.get(attempt=attempt)
     assert [f.original_name for f in submission.answer.files.all()] == ["akhir.pdf"]
     # Once submitted the files are final: nothing can be added or removed.
-    response = client.post(
-        url, {"remove_file": str(submission.answer.files.get().pk)}
-    )
+    response = client.post(url, {"remove_file": str(submission.answer.files.get().pk)})
     assert response.status_code == 302
     assert submission.answer.files.count() == 1
 

@@ -134,3 +134,77 @@ def test_someone_elses_attempt_cannot_be_appealed(graded, centre):
     )
     assert response.status_code == 404
     assert not Appeal.objects.exists()
+
+
+def test_an_appeal_after_the_window_is_refused_with_its_closing_date(graded, settings):
+    from datetime import timedelta
+
+    from django.utils.translation import override
+
+    attempt, trainee = graded
+    settings.LMS_APPEAL_DAYS = 14
+    late = attempt.released_at + timedelta(days=14, minutes=1)
+    with override("en"), pytest.raises(ValidationError) as caught:
+        grading.appeal_open(
+            attempt=attempt, trainee=trainee, reason="Terlambat.", now=late
+        )
+    assert "The time to appeal ended on" in caught.value.messages[0]
+    assert "14 days after" in caught.value.messages[0]
+    assert not Appeal.objects.exists()
+    in_time = attempt.released_at + timedelta(days=13)
+    assert grading.appeal_open(
+        attempt=attempt, trainee=trainee, reason="Tepat waktu.", now=in_time
+    )
+
+
+def test_the_marker_of_a_result_cannot_review_its_appeal(graded, user_by_email):
+    attempt, trainee = graded
+    appeal = grading.appeal_open(attempt=attempt, trainee=trainee, reason="Tinjau.")
+    with pytest.raises(ValidationError) as caught:
+        grading.appeal_decide(
+            appeal=appeal,
+            reviewer=user_by_email(GRADER_A),
+            upheld=True,
+            outcome="Saya setuju.",
+            new_score="10",
+        )
+    assert len(caught.value.messages) == 1
+    appeal.refresh_from_db()
+    attempt.refresh_from_db()
+    assert appeal.state == AppealState.OPEN
+    assert attempt.score == Decimal("8.00")
+
+
+def test_the_trainee_appeals_from_the_result_page_and_sees_the_outcome(
+    graded, user_by_email
+):
+    attempt, trainee = graded
+    client = client_for(trainee)
+    result = f"/asesmen/percobaan/{attempt.uuid}/hasil/"
+    page = client.get(result).content.decode()
+    assert f'action="/asesmen/percobaan/{attempt.uuid}/banding/"' in page
+    empty = client.post(f"/asesmen/percobaan/{attempt.uuid}/banding/", {"reason": ""})
+    assert empty.status_code == 302 and not Appeal.objects.exists()
+    client.post(
+        f"/asesmen/percobaan/{attempt.uuid}/banding/",
+        {"reason": "Kriteria Isi belum dinilai lengkap."},
+    )
+    appeal = Appeal.objects.get(attempt=attempt)
+    page = client.get(result).content.decode()
+    assert 'action="/asesmen/percobaan/' not in page  # one open appeal at a time
+    grading.appeal_decide(
+        appeal=appeal,
+        reviewer=user_by_email(CENTRE_ADMIN),
+        upheld=False,
+        outcome="Penilaian sudah sesuai rubrik.",
+    )
+    page = client.get(result).content.decode()
+    assert "Penilaian sudah sesuai rubrik." in page
+    # Someone else cannot appeal this attempt from the page.
+    from tests.assessments.builders import trainee_make
+
+    stranger = client_for(trainee_make(attempt.assessment.centre))
+    response = stranger.post(
+        f"/asesmen/percobaan/{attempt.uuid}/banding/", {"reason": "x"}
+    )
+    assert response.status_code == 404
