@@ -39,3 +39,17 @@ def csv_response(
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def export_logged(
+    *, user: Any, name: str, file_format: str, parameters: dict[str, Any] | None = None
+) -> None:
+    """Record an export before it is sent (who, which, scope and filters, when).
+
+    Every view or command that lets personal data leave the system calls this.
+    """
+    from lms.models import ExportLog
+
+    ExportLog.objects.create(
+        user=user, name=name, file_format=file_format, parameters=parameters or {}
+    )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.grading import exports, forms, selectors, services
 from assessments.grading.models import SubmissionState
+from lms.exports import export_logged
 
 
 def _require_grader(request: HttpRequest) -> None:
@@ -198,8 +199,15 @@ def feedback_file(request: HttpRequest, code: str, file_id: int) -> FileResponse
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The grader's queue (same filters as the page) as a marks sheet."""
     _require_grader(request)
+    filters = _queue_filters(request)
+    export_logged(
+        user=request.user,
+        name="grading_queue",
+        file_format=fmt,
+        parameters={key: str(value) for key, value in filters.items()},
+    )
     submissions = selectors.submission_list_for_grader(
-        request.user, **_queue_filters(request)
+        request.user, **filters
     ).iterator(chunk_size=1000)
     if fmt == "xlsx":
         return exports.queue_xlsx(submissions)

@@ -25,6 +25,7 @@ from lms.standards.models import (
     SchemeUnit,
 )
 
+from .audit import ExportLog
 from .organisations import (
     ROLE_ORGANISATION_KINDS,
     Membership,
@@ -53,6 +54,7 @@ __all__ = [
     "CompetencyUnit",
     "ConflictOfInterestDeclaration",
     "EvidenceRecord",
+    "ExportLog",
     "Membership",
     "Organisation",
     "OrganisationKind",

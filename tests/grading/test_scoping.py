@@ -145,3 +145,17 @@ def test_centre_pages_of_another_centre_answer_404(centre, university_a, user_by
     # And a grader is not centre staff.
     grader = client_for(user_by_email(GRADER_A))
     assert grader.get("/staf/penilaian/pusat/R3/").status_code == 404
+
+
+def test_every_export_is_logged_with_who_and_which_filters(at_a, user_by_email):
+    from lms.models import ExportLog
+
+    grader = user_by_email(GRADER_A)
+    client_for(grader).get("/staf/penilaian/ekspor/xlsx/?state=all")
+    entry = ExportLog.objects.get()
+    assert (entry.user, entry.name, entry.file_format) == (
+        grader,
+        "grading_queue",
+        "xlsx",
+    )
+    assert entry.parameters["state"] == "all"
