@@ -319,3 +319,28 @@ def test_full_recompute_agrees_with_the_incremental_updates(
         full = sorted(CompetencyRecord.objects.values_list(*columns))
         assert full == incremental
         transaction.set_rollback(True)
+
+
+def test_recompute_records_command_rebuilds_what_was_lost_and_names_unknowns(
+    unit, trainee
+):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    for criterion in unit.elements.first().criteria.all():
+        record(trainee=trainee, unit=unit, criterion=criterion)
+    for element in unit.elements.all():
+        for criterion in element.criteria.all():
+            record(trainee=trainee, unit=unit, criterion=criterion)
+    expected = outcome(trainee, unit)
+    CompetencyRecord.objects.all().delete()  # derived data: may be rebuilt
+    out = StringIO()
+    with translation.override("en"):
+        call_command("recompute_records", unit=[unit.code], stdout=out)
+    assert outcome(trainee, unit) == expected is not None
+    assert out.getvalue().startswith("1 competency records in ")
+    with translation.override("en"), pytest.raises(CommandError) as caught:
+        call_command("recompute_records", unit=["NOPE"], trainee=["x@y.example"])
+    assert "Unknown unit: NOPE" in str(caught.value)
+    assert "Unknown trainee: x@y.example" in str(caught.value)
