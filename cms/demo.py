@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 
 from cms import services as cms_services
+from cms import workflows
 from lms import services as lms_services
 from lms.models import Organisation, OrganisationKind, Profile, Role, User
 
@@ -194,5 +195,14 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
             organisation=organisation,
             role=account.role,
             registration_number=account.registration_number,
+        )
+    # Course content is moderated per centre; each centre admin is its reviewer.
+    workflows.centre_workflows_ensure()
+    for centre in Organisation.objects.centres():
+        workflows.reviewer_add(
+            user=User.objects.get(
+                email=f"penyelenggara.{centre.code.lower()}@{DEMO_DOMAIN}"
+            ),
+            organisation=centre,
         )
     return created

@@ -137,6 +137,16 @@ class CoursePage(Page):
     prerequisites = ParentalManyToManyField(
         "cms.CoursePage", blank=True, related_name="+", verbose_name=_("prerequisites")
     )
+    # Set by the central admin for certification-relevant courses: publishing
+    # then also needs the central review (cms.workflows routes the page).
+    requires_central_review = models.BooleanField(
+        _("requires central review"),
+        default=False,
+        help_text=_(
+            "Certification-relevant: after the centre's review, the central "
+            "administrators review the course before it is published."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -153,6 +163,7 @@ class CoursePage(Page):
         ),
         FieldPanel("units"),
         FieldPanel("prerequisites"),
+        FieldPanel("requires_central_review", permission="superuser"),
     ]
     search_fields = [
         *Page.search_fields,

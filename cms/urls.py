@@ -17,6 +17,22 @@ urlpatterns = [
     ),
     path("staf/kursus/angkatan/", views.cohort_list, name="cohort_list"),
     path(
+        "staf/kursus/pendaftaran/",
+        views.enrolment_requests,
+        name="enrolment_requests",
+    ),
+    path("staf/kursus/angkatan/baru/", views.cohort_edit, name="cohort_create"),
+    path(
+        "staf/kursus/angkatan/<int:cohort_id>/ubah/",
+        views.cohort_edit,
+        name="cohort_edit",
+    ),
+    path(
+        "staf/kursus/angkatan/<int:cohort_id>/peserta/",
+        views.cohort_trainee_add,
+        name="cohort_trainee_add",
+    ),
+    path(
         "staf/kursus/angkatan/<int:cohort_id>/",
         views.cohort_roster,
         name="cohort_roster",

@@ -2,10 +2,19 @@
 
 from wagtail import hooks
 
+from cms import workflows
 from cms.admin_scope import scope_page_chooser, scope_page_explorer
 
 hooks.register("construct_page_chooser_queryset", scope_page_chooser)
 hooks.register("construct_explorer_page_queryset", scope_page_explorer)
+
+# Course content is published through the centre's workflow (cms.workflows).
+hooks.register("before_create_page", workflows.hook_before_create_page)
+hooks.register("before_edit_page", workflows.hook_before_edit_page)
+hooks.register("before_bulk_action", workflows.hook_before_bulk_action)
+hooks.register("after_create_page", workflows.hook_after_save_page)
+hooks.register("after_edit_page", workflows.hook_after_save_page)
+hooks.register("construct_page_action_menu", workflows.hook_construct_page_action_menu)
 
 
 @hooks.register("register_admin_viewset")

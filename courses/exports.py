@@ -17,7 +17,8 @@ from .selectors import module_required_count, roster_list_for_staff
 
 
 def roster_rows(*, user: User, cohort: Cohort) -> Iterable[list[object]]:
-    """Header then one row per trainee: name, e-mail, state, modules, percent, JP.
+    """Header then one row per trainee: name, e-mail, role type, state, modules,
+    percent, JP.
 
     Raw values; the file writers neutralise formula-like text.
     """
@@ -25,6 +26,7 @@ def roster_rows(*, user: User, cohort: Cohort) -> Iterable[list[object]]:
     yield [
         _("Full name"),
         _("E-mail"),
+        _("Role type"),
         _("State"),
         _("Modules completed"),
         _("Modules required"),
@@ -36,6 +38,7 @@ def roster_rows(*, user: User, cohort: Cohort) -> Iterable[list[object]]:
         yield [
             enrolment.trainee.full_name,
             enrolment.trainee.email,
+            enrolment.role_type,
             enrolment.get_state_display(),
             enrolment.modules_done,
             total,

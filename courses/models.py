@@ -247,6 +247,11 @@ class Enrolment(models.Model):
     last_module = models.ForeignKey(
         Module, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Why the centre declined a request (shown to the trainee on "my courses").
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    # The trainee's role in the programme as the centre enrolled them (the
+    # import's `role_type`, e.g. "Pendamping PKH", "TKSK"); shown in the roster.
+    role_type = models.CharField(_("role type"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("enrolment")

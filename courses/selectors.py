@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from lms.models import Membership, Organisation, Role, User
 
-from .models import Cohort, Course, Enrolment, Module, ModuleProgress
+from .models import (
+    Cohort,
+    Course,
+    Enrolment,
+    EnrolmentState,
+    Module,
+    ModuleProgress,
+)
 
 # Centre roles that follow their own centre's cohorts.
 CENTRE_STAFF_ROLES = (Role.TRAINER, Role.CENTRE_ADMIN)
@@ -283,3 +291,38 @@ def module_view_get(*, user: User, source_key: object) -> ModuleView:
                 trainee=user, course_id=module.course_id
             ).first()
     return ModuleView(module, enrolment, progress, previous, following)
+
+
+def enrolment_request_list_for_staff(user: User) -> QuerySet[Enrolment]:
+    """Pending enrolment requests of the courses of the staff member's centres."""
+    requests = Enrolment.objects.filter(state=EnrolmentState.REQUESTED)
+    centres = centre_ids_for_staff(user)
+    if centres is not None:
+        requests = requests.filter(course__centre_id__in=centres)
+    return requests.select_related("trainee", "course__centre").order_by(
+        "requested_at", "pk"
+    )
+
+
+def course_list_for_staff(user: User) -> QuerySet[Course]:
+    """Courses of the staff member's centres (all for the central admin)."""
+    courses = Course.objects.select_related("centre").order_by("centre__code", "code")
+    centres = centre_ids_for_staff(user)
+    if centres is not None:
+        courses = courses.filter(centre_id__in=centres)
+    return courses
+
+
+def trainer_list_for_staff(*, user: User, course: Course | None) -> QuerySet[User]:
+    """Trainers who may run a cohort: of the course's centre, else of the person's."""
+    if course is not None:
+        centres: Any = [course.centre_id]
+    else:
+        centres = centre_ids_for_staff(user)
+        if centres is None:
+            centres = Organisation.objects.centres().values("pk")
+    return User.objects.filter(
+        pk__in=Membership.objects.active()
+        .filter(role=Role.TRAINER, organisation_id__in=centres)
+        .values("user_id")
+    ).order_by("full_name")

@@ -6,6 +6,8 @@ its input before writing, raising one ValidationError that names every problem.
 
 from __future__ import annotations
 
+import datetime
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -19,7 +21,14 @@ from assessments.models import Attempt
 from assessments.selectors import assessment_grade_for_trainee
 from lms.evidence.models import EvidenceCategory, EvidenceKind, EvidenceOutcome
 from lms.evidence.services import evidence_record
-from lms.models import CompetencyUnit, Organisation, User
+from lms.models import (
+    CompetencyUnit,
+    Membership,
+    Organisation,
+    Role,
+    TimeZone,
+    User,
+)
 
 from .models import (
     Cohort,
@@ -247,34 +256,84 @@ def enrolment_self_enrol(*, trainee: User, course: Course) -> Enrolment:
 
 @transaction.atomic
 def enrolment_decide(
-    *, enrolment: Enrolment, approve: bool, decided_by: User
+    *, enrolment: Enrolment, approve: bool, decided_by: User, reason: str = ""
 ) -> Enrolment:
-    """The centre approves or declines a requested place."""
+    """The centre approves or declines a requested place (with an optional reason)."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.state != EnrolmentState.REQUESTED:
         raise ValidationError(_("Only a requested enrolment can be decided."))
     enrolment.state = EnrolmentState.ACTIVE if approve else EnrolmentState.WITHDRAWN
     enrolment.decided_at = timezone.now()
     enrolment.decided_by = decided_by
+    enrolment.decision_reason = reason.strip()
     enrolment.full_clean(validate_constraints=False)
     enrolment.save()
     return enrolment
 
 
 @transaction.atomic
+def enrolment_decide_many(
+    *,
+    enrolments: list[Enrolment],
+    approve: bool,
+    decided_by: User,
+    reason: str = "",
+) -> list[Enrolment]:
+    """Approve or decline several requests at once; all or nothing.
+
+    A decline needs a reason (the trainee sees it). Every problem is named
+    before anything is written.
+    """
+    problems: list[str] = []
+    if not enrolments:
+        problems.append(_("Select at least one request."))
+    if not approve and not reason.strip():
+        problems.append(_("Give a reason when declining a request."))
+    if len(reason) > 1000:
+        problems.append(_("The reason is longer than 1,000 characters."))
+    not_requested = [e for e in enrolments if e.state != EnrolmentState.REQUESTED]
+    if not_requested:
+        problems.append(
+            _("Already decided: %(names)s.")
+            % {"names": ", ".join(str(e.trainee) for e in not_requested)}
+        )
+    if problems:
+        raise ValidationError(problems)
+    return [
+        enrolment_decide(
+            enrolment=e, approve=approve, decided_by=decided_by, reason=reason
+        )
+        for e in enrolments
+    ]
+
+
+@transaction.atomic
 def enrolment_cohort_add(
-    *, trainee: User, cohort: Cohort, added_by: User | None = None
+    *,
+    trainee: User,
+    cohort: Cohort,
+    added_by: User | None = None,
+    role_type: str = "",
 ) -> Enrolment:
-    """The centre puts a trainee in a cohort (any policy); idempotent."""
+    """The centre puts a trainee in a cohort (any policy); idempotent.
+
+    `role_type` (the trainee's role in the programme) is kept on the enrolment
+    when given.
+    """
     course = cohort.course
     existing = Enrolment.objects.filter(trainee=trainee, course=course).first()
     if existing is not None and existing.cohort_id == cohort.pk:
+        if role_type.strip() and existing.role_type != role_type.strip():
+            existing.role_type = role_type.strip()[:100]
+            existing.save(update_fields=["role_type"])
         return existing
     problems = _enrolment_problems(trainee=trainee, course=course, cohort=cohort)
     if problems:
         raise ValidationError(problems)
     enrolment = existing or Enrolment(trainee=trainee, course=course)
     enrolment.cohort = cohort
+    if role_type.strip():
+        enrolment.role_type = role_type.strip()[:100]
     if enrolment.state in (EnrolmentState.REQUESTED, EnrolmentState.WITHDRAWN):
         enrolment.state = EnrolmentState.ACTIVE
     enrolment.decided_at = timezone.now()
@@ -420,3 +479,96 @@ def course_completion_check(*, enrolment: Enrolment) -> CourseCompletion | None:
             idempotency_key=f"course-completion:{enrolment.pk}:{unit.pk}",
         )
     return completion
+
+
+# Cohort numbers: digits, or Roman numerals as centres write them (XXXIV).
+_COHORT_NUMBER = re.compile(
+    r"^(?:[0-9]{1,6}|M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))$"
+)
+
+
+@transaction.atomic
+def cohort_save(
+    *,
+    course: Course,
+    number: str,
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    time_zone: str,
+    capacity: int | None,
+    trainer_ids: list[int],
+    cohort: Cohort | None = None,
+) -> Cohort:
+    """Create or edit a cohort (angkatan) of a course; every problem named at once.
+
+    The number is digits or a Roman numeral (upper case, e.g. XXXIV) and unique
+    per course; trainers must be trainers of the course's centre; an edited
+    cohort's capacity cannot drop below the trainees already in it. A dates or
+    capacity of None means the form value was missing or unreadable.
+    """
+    problems: dict[str, list[str]] = {}
+
+    def add(field_name: str, message: str) -> None:
+        problems.setdefault(field_name, []).append(message)
+
+    number = number.strip().upper()
+    if not number:
+        add("number", _("The cohort number is required."))
+    elif not _COHORT_NUMBER.match(number):
+        add(
+            "number",
+            _("The cohort number must be digits or a Roman numeral (e.g. XXXIV)."),
+        )
+    elif (
+        Cohort.objects.filter(course=course, number=number)
+        .exclude(pk=cohort.pk if cohort else None)
+        .exists()
+    ):
+        add(
+            "number",
+            _("This course already has cohort %(number)s.") % {"number": number},
+        )
+    if cohort is not None and cohort.course_id != course.pk:
+        add("course", _("A cohort cannot move to another course."))
+    if starts_on is None:
+        add("starts_on", _("Enter a valid start date."))
+    if ends_on is None:
+        add("ends_on", _("Enter a valid end date."))
+    if starts_on and ends_on and ends_on < starts_on:
+        add("ends_on", _("A cohort cannot end before it starts."))
+    if time_zone not in TimeZone.values:
+        add("time_zone", _("Choose WIB, WITA or WIT."))
+    if capacity is None or capacity < 1:
+        add("capacity", _("The capacity must be a whole number of at least 1."))
+    elif cohort is not None:
+        taken = cohort.enrolments.exclude(state=EnrolmentState.WITHDRAWN).count()
+        if capacity < taken:
+            add(
+                "capacity",
+                _("%(count)d trainees are already in this cohort.") % {"count": taken},
+            )
+    trainers = list(
+        User.objects.filter(
+            pk__in=Membership.objects.active()
+            .filter(
+                organisation_id=course.centre_id,
+                role=Role.TRAINER,
+                user_id__in=trainer_ids,
+            )
+            .values("user_id")
+        )
+    )
+    if len(trainers) != len(set(trainer_ids)):
+        add("trainers", _("Choose trainers of this course's centre only."))
+    if problems:
+        raise ValidationError(problems)
+    cohort = cohort or Cohort(course=course)
+    cohort.number = number
+    cohort.starts_on = starts_on
+    cohort.ends_on = ends_on
+    cohort.time_zone = time_zone
+    cohort.capacity = capacity
+    cohort.full_clean(validate_constraints=False)
+    cohort.save()
+    cohort.trainers.set(trainers)
+    return cohort

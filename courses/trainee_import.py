@@ -121,6 +121,8 @@ def _validate(rows: list[_Row]) -> dict[int, list[str]]:
             add(row, _("The regency is longer than 120 characters."))
         if not row.role_type:
             add(row, _("The role type is required."))
+        elif len(row.role_type) > 100:
+            add(row, _("The role type is longer than 100 characters."))
         if row.email in seen_email:
             add(
                 row,
@@ -246,11 +248,23 @@ def trainee_import(
     )
 
     if cohort is not None:
-        enrolled = set(
-            Enrolment.objects.filter(
-                course=cohort.course, trainee_id__in=all_ids
-            ).values_list("trainee_id", flat=True)
+        role_types = {existing[r.email]: r.role_type[:100] for r in rows}
+        current = list(
+            Enrolment.objects.filter(course=cohort.course, trainee_id__in=all_ids).only(
+                "pk", "trainee_id", "cohort_id", "role_type"
+            )
         )
+        enrolled = {e.trainee_id for e in current}
+        # The file's role type is kept on the enrolment; a changed one in a
+        # later file updates it (the same file again changes nothing).
+        changed = [
+            e
+            for e in current
+            if e.cohort_id == cohort.pk and e.role_type != role_types[e.trainee_id]
+        ]
+        for enrolment in changed:
+            enrolment.role_type = role_types[enrolment.trainee_id]
+        Enrolment.objects.bulk_update(changed, ["role_type"], batch_size=BATCH_SIZE)
         to_enrol = [pk for pk in all_ids if pk not in enrolled]
         taken = cohort.enrolments.exclude(state=EnrolmentState.WITHDRAWN).count()
         if taken + len(to_enrol) > cohort.capacity:
@@ -277,6 +291,7 @@ def trainee_import(
                     course=cohort.course,
                     cohort=cohort,
                     state=EnrolmentState.ACTIVE,
+                    role_type=role_types[pk],
                 )
                 for pk in to_enrol
             ],

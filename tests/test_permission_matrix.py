@@ -62,6 +62,17 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     "admin_login_redirect": ("get", "/admin/login/", same_for_all(302)),
     "set_language": ("post", "/i18n/setlang/", same_for_all(302)),
     "api-v1:me": ("get", "/api/v1/me", signed_in(200, anonymous=401)),
+    # Course administration (issue 3): enrolment requests and cohort forms.
+    # Any staff member may open the lists/forms (scoped to their centre);
+    # another centre's cohort is 404; trainees are refused before any lookup.
+    "cms:enrolment_requests": ("get", "/staf/kursus/pendaftaran/", COHORT_LIST),
+    "cms:cohort_create": ("get", "/staf/kursus/angkatan/baru/", COHORT_LIST),
+    "cms:cohort_edit": ("get", "/staf/kursus/angkatan/{cohort}/ubah/", COHORT_PAGE),
+    "cms:cohort_trainee_add": (
+        "get",
+        "/staf/kursus/angkatan/{cohort}/peserta/",
+        signed_in(405, anonymous=302),
+    ),
     "api-v1:centres": ("get", "/api/v1/centres", same_for_all(200)),
     "api-v1:openapi-json": ("get", "/api/v1/openapi.json", same_for_all(200)),
     "api-v1:openapi-view": ("get", "/api/v1/docs", same_for_all(200)),
