@@ -226,10 +226,15 @@ def hook_before_edit_page(request: Any, page: Page) -> None:
         publish_directly_check(user=request.user, page=page)
 
 
+def hook_before_unpublish_page(request: Any, page: Page) -> None:
+    """Taking a course offline closes enrolment: the same people as publishing."""
+    publish_directly_check(user=request.user, page=page)
+
+
 def hook_before_bulk_action(
     request: Any, action_type: str, objects: list[Any], action: Any
 ) -> None:
-    if action_type == "publish":
+    if action_type in ("publish", "unpublish"):
         for page in objects:
             if isinstance(page, Page):
                 publish_directly_check(user=request.user, page=page)

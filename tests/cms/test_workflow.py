@@ -256,3 +256,22 @@ def _user(email: str):
 @pytest.fixture(autouse=True)
 def _no_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_trainer_cannot_take_a_live_course_offline(staff_client):
+    page = course_draft(code="LIVE-01")
+    page.save_revision().publish()
+    page.refresh_from_db()
+    assert page.live
+    response = staff_client(R3_TRAINER).post(
+        reverse("wagtailadmin_pages:unpublish", args=[page.pk])
+    )
+    assert_refused(response)
+    page.refresh_from_db()
+    assert page.live
+    reviewer = staff_client(R3_REVIEWER).post(
+        reverse("wagtailadmin_pages:unpublish", args=[page.pk])
+    )
+    assert reviewer.status_code == 302
+    page.refresh_from_db()
+    assert not page.live
