@@ -41,6 +41,8 @@ urlpatterns = [
     path("h5p/", include("courses.h5p.urls")),
     path("staf/h5p/", include("courses.h5p.staff_urls")),
     path("verify/", include("lms.certification.urls")),
+    path("rekam-kompetensi/", include("lms.certification.trainee_urls")),
+    path("staf/sertifikasi/", include("lms.certification.staff_urls")),
     path("asesmen/", include("assessments.urls")),
     path("staf/asesmen/", include("assessments.staff_urls")),
     path("staf/penilaian/", include("assessments.grading.urls")),

@@ -335,6 +335,82 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     "api-v1:appeal_create": ("get", "/api/v1/grading/appeals", same_for_all(405)),
     # --- end of the grading block ------------------------------------------------
+    # --- Certification pages (lms.certification views): the trainee's own record
+    # and certificate; the LSP's assessor, committee, register and audit pages
+    # (other people find nothing there).
+    "competency:record": ("get", "/rekam-kompetensi/", signed_in(200, anonymous=302)),
+    "competency:certificate_pdf": (
+        "get",
+        "/rekam-kompetensi/sertifikat/{certificate_pk}/unduh.pdf",
+        OWN_TRAINEE,
+    ),
+    "competency:certificate_credential": (
+        "get",
+        "/rekam-kompetensi/sertifikat/{certificate_pk}/kredensial.json",
+        OWN_TRAINEE,
+    ),
+    **{
+        name: ("get", path, {**same_for_all(404), "anonymous": 302, **ok})
+        for name, path, ok in [
+            (
+                "certification_staff:assessor_queue",
+                "/staf/sertifikasi/asesor/",
+                {"assessor": 200},
+            ),
+            (
+                "certification_staff:assessor_application",
+                "/staf/sertifikasi/asesor/{certificate_application}/",
+                {"assessor": 200},
+            ),
+            (
+                "certification_staff:committee_queue",
+                "/staf/sertifikasi/komite/",
+                {"committee": 200},
+            ),
+            (
+                "certification_staff:committee_application",
+                "/staf/sertifikasi/komite/{certificate_application}/",
+                {"committee": 200},
+            ),
+            (
+                "certification_staff:register",
+                "/staf/sertifikasi/register/",
+                dict.fromkeys(
+                    ["certification_admin", "committee", "central_admin"], 200
+                ),
+            ),
+            (
+                "certification_staff:register_export",
+                "/staf/sertifikasi/register/ekspor.csv",
+                dict.fromkeys(
+                    ["certification_admin", "committee", "central_admin"], 200
+                ),
+            ),
+            (
+                "certification_staff:application_audit",
+                "/staf/sertifikasi/permohonan/{certificate_application}/riwayat/",
+                dict.fromkeys(
+                    ["assessor", "certification_admin", "committee", "central_admin"],
+                    200,
+                ),
+            ),
+            (
+                "certification_staff:certificate_audit",
+                "/staf/sertifikasi/sertifikat/{certificate_pk}/riwayat/",
+                dict.fromkeys(
+                    ["assessor", "certification_admin", "committee", "central_admin"],
+                    200,
+                ),
+            ),
+        ]
+    },
+    # Declarations only by POST (tested in tests/lms/test_certification_pages.py).
+    "certification_staff:conflict_declare": (
+        "get",
+        "/staf/sertifikasi/permohonan/{certificate_application}/konflik/",
+        signed_in(405, anonymous=302),
+    ),
+    # --- end of the certification pages block --------------------------------------
 }
 
 
@@ -395,7 +471,9 @@ def objects(db, settings, tmp_path):
         "own_attempt": own_attempt.uuid,
         "own_file": own_file.pk,
         "h5p": content(centre="R3", enrol=(ROLES["trainee"],)).uuid,
-        "certificate": walk_to_certificate().number,
+        "certificate": (certificate := walk_to_certificate()).number,
+        "certificate_pk": certificate.pk,
+        "certificate_application": certificate.decision.application_id,
         "cohort": cohort.pk,
         "course": cohort.course_id,
         "module": cohort.course.modules.first().pk,

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lms.evidence.models import EvidenceRecord
-from lms.models import Membership, Organisation, Role, User
+from lms.models import (
+    CertificationScheme,
+    CompetencyRecord,
+    CompetencyUnit,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    SchemeUnit,
+    User,
+)
+from lms.records.models import CompetencyOutcome
 
 from .models import (
+    Appeal,
     ApplicationStatus,
     AssessorRecommendation,
     Certificate,
+    CertificateStatus,
     CertificateStatusChange,
     CertificationApplication,
     CommitteeDecision,
+    ConflictOfInterestDeclaration,
+    SelfAssessment,
     UnitOutcome,
 )
 
@@ -117,3 +138,449 @@ def decision_list_awaiting_certificate(
     if body is not None:
         decisions = decisions.filter(application__scheme__owner=body)
     return decisions.order_by("id")
+
+
+# --- pages: trainee record, queues, register, audit trail ----------------------
+
+
+def _body_ids(user: User, roles: set[str]) -> QuerySet:
+    """Organisations where the person holds one of ``roles`` today (a subquery)."""
+    return (
+        Membership.objects.active()
+        .filter(user=user, role__in=roles)
+        .values("organisation_id")
+    )
+
+
+def _is_central_admin(user: User) -> bool:
+    return (
+        Membership.objects.active().filter(user=user, role=Role.CENTRAL_ADMIN).exists()
+    )
+
+
+# Who reads a body's register and audit trails: its administrators and committee,
+# and for the audit trail its assessors too; the central admin reads every body.
+REGISTER_ROLES = frozenset({Role.CERTIFICATION_ADMIN, Role.COMMITTEE})
+AUDIT_ROLES = REGISTER_ROLES | {Role.ASSESSOR}
+
+
+@dataclass
+class UnitStanding:
+    """One unit on a trainee's record page: its outcome and the evidence behind it."""
+
+    unit: CompetencyUnit
+    record: CompetencyRecord | None
+    evidence: list[EvidenceRecord] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        return self.record.outcome if self.record else CompetencyOutcome.PENDING
+
+    @property
+    def outcome_label(self) -> str:
+        return str(CompetencyOutcome(self.outcome).label)
+
+
+@dataclass
+class SchemeStanding:
+    """A scheme the trainee applied for or holds, with its units in order."""
+
+    scheme: CertificationScheme | None
+    units: list[UnitStanding]
+    applications: list[CertificationApplication] = field(default_factory=list)
+
+
+@dataclass
+class TraineeRecord:
+    schemes: list[SchemeStanding]
+    certificates: list[Certificate]
+
+
+def trainee_record_get(trainee: User) -> TraineeRecord:
+    """Everything the trainee's competency-record page shows, in 6 queries.
+
+    Units of each scheme the person applied for or holds a certificate in (in
+    scheme order), then any other unit they have a record on; for each unit the
+    derived outcome (K, BK or pending) and the current evidence rows behind it;
+    and their certificates. The number of queries does not depend on how many
+    units, evidence rows or certificates there are.
+    """
+    records = {
+        r.unit_id: r
+        for r in CompetencyRecord.objects.filter(trainee=trainee).select_related(
+            "unit__standard"
+        )
+    }
+    evidence: dict[int, list[EvidenceRecord]] = defaultdict(list)
+    for row in (
+        EvidenceRecord.objects.current()
+        .filter(trainee=trainee)
+        .select_related("element", "criterion")
+        .order_by("-occurred_at", "-id")
+    ):
+        evidence[row.unit_id].append(row)
+    applications = list(
+        CertificationApplication.objects.filter(trainee=trainee)
+        .select_related("scheme")
+        .prefetch_related(
+            Prefetch(
+                "scheme__scheme_units",
+                queryset=SchemeUnit.objects.select_related("unit").order_by("position"),
+            ),
+            Prefetch(
+                "decisions",
+                queryset=CommitteeDecision.objects.current(),
+                to_attr="current_decisions",
+            ),
+        )
+        .order_by("-submitted_at", "-id")
+    )
+    certificates = list(certificate_list_for_holder(trainee))
+    schemes: dict[int, SchemeStanding] = {}
+    for application in applications:
+        scheme = application.scheme
+        if scheme.pk not in schemes:
+            schemes[scheme.pk] = SchemeStanding(
+                scheme=scheme,
+                units=[
+                    UnitStanding(
+                        unit=su.unit,
+                        record=records.get(su.unit_id),
+                        evidence=evidence.get(su.unit_id, []),
+                    )
+                    for su in scheme.scheme_units.all()
+                ],
+            )
+        schemes[scheme.pk].applications.append(application)
+    shown = {u.unit.pk for s in schemes.values() for u in s.units}
+    others = [
+        UnitStanding(unit=r.unit, record=r, evidence=evidence.get(unit_id, []))
+        for unit_id, r in sorted(
+            records.items(),
+            key=lambda item: (
+                item[1].unit.standard.code,
+                item[1].unit.position,
+                item[1].unit.code,
+            ),
+        )
+        if unit_id not in shown
+    ]
+    standings = list(schemes.values())
+    if others:
+        standings.append(SchemeStanding(scheme=None, units=others))
+    return TraineeRecord(schemes=standings, certificates=certificates)
+
+
+def certificate_get_for_holder(*, holder: User, pk: int) -> Certificate | None:
+    """One of the person's own certificates (None for anybody else's)."""
+    return certificate_list_for_holder(holder).filter(pk=pk).first()
+
+
+def application_list_for_assessor(
+    assessor: User,
+) -> QuerySet[CertificationApplication]:
+    """Open applications of the schemes owned by the bodies the person assesses for.
+
+    With scheme, applicant and current recommendations, in the order they came
+    in, at the same few queries however long the queue is.
+    """
+    return (
+        CertificationApplication.objects.filter(
+            scheme__owner_id__in=_body_ids(assessor, {Role.ASSESSOR}),
+            status=ApplicationStatus.SUBMITTED,
+        )
+        .select_related("scheme", "trainee")
+        .prefetch_related(
+            Prefetch(
+                "recommendations",
+                queryset=AssessorRecommendation.objects.current().select_related(
+                    "unit"
+                ),
+                to_attr="current_recommendations",
+            ),
+            Prefetch(
+                "scheme__scheme_units",
+                queryset=SchemeUnit.objects.order_by("position"),
+                to_attr="ordered_units",
+            ),
+        )
+        .order_by("submitted_at", "id")
+    )
+
+
+def _application_detail(applications: QuerySet) -> QuerySet:
+    return applications.select_related("scheme__owner", "trainee").prefetch_related(
+        Prefetch(
+            "scheme__scheme_units",
+            queryset=SchemeUnit.objects.select_related("unit").order_by("position"),
+            to_attr="ordered_units",
+        ),
+        Prefetch(
+            "recommendations",
+            queryset=AssessorRecommendation.objects.current().select_related(
+                "assessor"
+            ),
+            to_attr="current_recommendations",
+        ),
+        Prefetch(
+            "decisions",
+            queryset=CommitteeDecision.objects.current().select_related(
+                "decided_by", "certificate"
+            ),
+            to_attr="current_decisions",
+        ),
+        Prefetch(
+            "self_assessments",
+            queryset=SelfAssessment.objects.select_related("element"),
+        ),
+    )
+
+
+def application_get_for_assessor(
+    *, assessor: User, pk: int
+) -> CertificationApplication | None:
+    """An application of a body the person assesses for (any status), or None."""
+    return (
+        _application_detail(
+            CertificationApplication.objects.filter(
+                scheme__owner_id__in=_body_ids(assessor, {Role.ASSESSOR})
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def application_list_awaiting_decision(
+    member: User,
+) -> QuerySet[CertificationApplication]:
+    """The committee queue: open applications with at least one recommendation."""
+    return application_list_for_committee(member).filter(
+        Exists(
+            AssessorRecommendation.objects.filter(
+                application=OuterRef("pk"), superseded_by__isnull=True
+            )
+        )
+    )
+
+
+def application_get_for_committee(
+    *, member: User, pk: int
+) -> CertificationApplication | None:
+    """An application of a body the person decides for (any status), or None."""
+    return (
+        _application_detail(
+            CertificationApplication.objects.filter(
+                scheme__owner_id__in=_body_ids(member, {Role.COMMITTEE})
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def conflict_declared(*, application: CertificationApplication, person: User) -> bool:
+    """Whether the person has made any conflict-of-interest declaration on it."""
+    return application.conflict_declarations.filter(declared_by=person).exists()
+
+
+def register_bodies_for(user: User) -> QuerySet[Organisation]:
+    """The certification bodies whose register the person may read."""
+    bodies = Organisation.objects.filter(kind=OrganisationKind.CERTIFICATION_BODY)
+    if _is_central_admin(user):
+        return bodies.order_by("code")
+    return bodies.filter(pk__in=_body_ids(user, REGISTER_ROLES)).order_by("code")
+
+
+def certificate_list_for_register(
+    user: User, *, query: str = "", status: str = ""
+) -> QuerySet[Certificate]:
+    """A body's register: its certificates, searched and filtered, newest first.
+
+    ``query`` matches the number, the holder's name (as printed) or the scheme's
+    code or title; ``status`` is the status people see, so "kedaluwarsa" finds
+    the active certificates past their end date too. Nothing about the holder
+    but the printed name is joined in (no NIK, no e-mail).
+    """
+    certificates = Certificate.objects.filter(
+        body_id__in=register_bodies_for(user).values("pk")
+    ).select_related("scheme", "body")
+    query = query.strip()
+    if query:
+        certificates = certificates.filter(
+            Q(number__icontains=query)
+            | Q(holder_name__icontains=query)
+            | Q(scheme__code__icontains=query)
+            | Q(scheme__title__icontains=query)
+        )
+    today = timezone.localdate()
+    if status == CertificateStatus.ACTIVE:
+        certificates = certificates.filter(
+            status=CertificateStatus.ACTIVE, valid_until__gte=today
+        )
+    elif status == CertificateStatus.EXPIRED:
+        certificates = certificates.filter(
+            Q(status=CertificateStatus.EXPIRED)
+            | Q(status=CertificateStatus.ACTIVE, valid_until__lt=today)
+        )
+    elif status in (CertificateStatus.SUSPENDED, CertificateStatus.REVOKED):
+        certificates = certificates.filter(status=status)
+    return certificates.order_by("-issued_on", "-id")
+
+
+def _audit_scope(user: User) -> Q:
+    if _is_central_admin(user):
+        return Q()
+    return Q(scheme__owner_id__in=_body_ids(user, AUDIT_ROLES))
+
+
+def application_get_for_audit(
+    *, user: User, pk: int
+) -> CertificationApplication | None:
+    """An application whose audit trail the person may read, or None."""
+    return (
+        CertificationApplication.objects.filter(_audit_scope(user), pk=pk)
+        .select_related("scheme__owner", "trainee")
+        .first()
+    )
+
+
+def certificate_get_for_audit(*, user: User, pk: int) -> Certificate | None:
+    """A certificate whose audit trail the person may read, or None."""
+    return (
+        Certificate.objects.filter(_audit_scope(user), pk=pk)
+        .select_related("decision__application")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of an audit trail: when, what, who, and why."""
+
+    at: Any
+    kind: str
+    what: str
+    who: User | None
+    why: str = ""
+
+
+def application_audit_trail(application: CertificationApplication) -> list[AuditEvent]:
+    """Every step on an application in time order (7 queries, whatever its length).
+
+    Submission, conflict declarations, every recommendation and decision with
+    their corrections (superseded rows included), appeals lodged and decided,
+    and each status change of the certificate issued on it.
+    """
+    events = [
+        AuditEvent(
+            at=application.submitted_at,
+            kind="submitted",
+            what=_("Application submitted (%(purpose)s)")
+            % {"purpose": application.get_purpose_display()},
+            who=application.trainee,
+        )
+    ]
+    for d in ConflictOfInterestDeclaration.objects.filter(
+        application=application
+    ).select_related("declared_by"):
+        events.append(
+            AuditEvent(
+                at=d.declared_at,
+                kind="conflict",
+                what=_("Declared a conflict of interest")
+                if d.has_conflict
+                else _("Declared no conflict of interest"),
+                who=d.declared_by,
+                why=d.statement,
+            )
+        )
+    for r in AssessorRecommendation.objects.filter(
+        application=application
+    ).select_related("unit", "assessor"):
+        what = _("Recommended %(outcome)s on unit %(code)s") % {
+            "outcome": r.outcome,
+            "code": r.unit.code,
+        }
+        if r.correction_reason:
+            what += " · " + _("correction: %(reason)s") % {
+                "reason": r.correction_reason
+            }
+        events.append(
+            AuditEvent(
+                at=r.recorded_at,
+                kind="recommendation",
+                what=what,
+                who=r.assessor,
+                why=r.reasons,
+            )
+        )
+    decisions = list(
+        CommitteeDecision.objects.filter(application=application).select_related(
+            "decided_by"
+        )
+    )
+    for d in decisions:
+        what = _("Decided %(outcome)s") % {"outcome": d.outcome}
+        if d.correction_reason:
+            what += " · " + _("correction: %(reason)s") % {
+                "reason": d.correction_reason
+            }
+        events.append(
+            AuditEvent(
+                at=d.decided_at,
+                kind="decision",
+                what=what,
+                who=d.decided_by,
+                why=d.reasons,
+            )
+        )
+    for a in Appeal.objects.filter(decision__in=decisions).select_related(
+        "lodged_by", "decided_by"
+    ):
+        events.append(
+            AuditEvent(
+                at=a.lodged_at,
+                kind="appeal",
+                what=_("Appeal lodged"),
+                who=a.lodged_by,
+                why=a.grounds,
+            )
+        )
+        if a.decided_at:
+            events.append(
+                AuditEvent(
+                    at=a.decided_at,
+                    kind="appeal",
+                    what=_("Appeal decided: %(outcome)s")
+                    % {"outcome": a.get_outcome_display()},
+                    who=a.decided_by,
+                    why=a.outcome_reasons,
+                )
+            )
+    for c in CertificateStatusChange.objects.filter(
+        certificate__decision__application=application
+    ).select_related("certificate", "changed_by"):
+        events.append(
+            AuditEvent(
+                at=c.changed_at,
+                kind="status",
+                what=_("Certificate %(number)s: %(old)s → %(new)s")
+                % {
+                    "number": c.certificate.number,
+                    "old": c.get_from_status_display() or "–",
+                    "new": c.get_to_status_display(),
+                },
+                who=c.changed_by,
+                why=c.reason,
+            )
+        )
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def certification_bodies_for(user: User, role: str) -> QuerySet[Organisation]:
+    """The certification bodies where the person holds ``role`` today."""
+    return Organisation.objects.filter(
+        kind=OrganisationKind.CERTIFICATION_BODY, pk__in=_body_ids(user, {role})
+    ).order_by("code")

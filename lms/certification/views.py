@@ -1,13 +1,60 @@
-"""Public pages of certification: the verification page anyone may open."""
+"""Pages of certification.
+
+Public: the verification page and status lists anyone may open. Trainee: the
+competency record with certificates and their downloads (`/rekam-kompetensi/`).
+Staff (`/staf/sertifikasi/`, behind MFA like every staff path): the assessor and
+committee queues, the body's register with its exports, and audit trails. Every
+read goes through a selector scoped to who asks; anything out of scope is 404.
+Every write goes through a service; a refusal is shown with all its reasons and
+changes nothing.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import json
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
-from .credentials import status_list_credential
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
+
+from lms.exports import csv_response, export_logged, neutralise
+from lms.models import CompetencyUnit, Role
+
+from . import selectors, services
+from .credentials import certificate_credential, status_list_credential, verify_url
+from .forms import (
+    ConflictDeclarationForm,
+    DecisionForm,
+    RecommendationForm,
+    RegisterFilterForm,
+)
+from .models import Certificate, CertificateStatus, CertificationApplication
+from .pdf import certificate_pdf
 from .selectors import certificate_get_public
+
+REGISTER_PAGE_SIZE = 25
+QUEUE_PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- public ---------------------------------------------------------------------
 
 
 @require_GET
@@ -51,3 +98,429 @@ def status_list(request: HttpRequest, body: str, purpose: str) -> HttpResponse:
     response["Content-Type"] = "application/vc+ld+json"
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- trainee ----------------------------------------------------------------------
+
+# A suspended or revoked certificate is not handed out as a document or credential.
+_DOWNLOADABLE = {CertificateStatus.ACTIVE, CertificateStatus.EXPIRED}
+
+
+def _file_stem(certificate: Certificate) -> str:
+    return "sertifikat-" + "".join(
+        ch if ch.isalnum() or ch in "-_" else "-" for ch in certificate.number
+    )
+
+
+@login_required
+@require_GET
+def competency_record(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's competency record (rekam kompetensi) and certificates.
+
+    Units of each scheme with K / pending / BK and the evidence behind each;
+    certificates with status, PDF and credential downloads, and the public
+    verification link to share.
+    """
+    record = selectors.trainee_record_get(request.user)
+    for certificate in record.certificates:
+        certificate.share_url = verify_url(certificate)
+        certificate.shown_status = certificate.effective_status()
+        certificate.downloadable = certificate.shown_status in _DOWNLOADABLE
+    return render(request, "lms/certification/competency_record.html", {"r": record})
+
+
+def _own_certificate(request: HttpRequest, pk: int) -> Certificate:
+    certificate = selectors.certificate_get_for_holder(holder=request.user, pk=pk)
+    if certificate is None or certificate.effective_status() not in _DOWNLOADABLE:
+        raise Http404
+    return certificate
+
+
+@login_required
+@require_GET
+def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder's own certificate as a PDF, in the page's language."""
+    certificate = _own_certificate(request, pk)
+    language = "en" if translation.get_language() == "en" else "id"
+    response = HttpResponse(
+        certificate_pdf(certificate, language=language),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_file_stem(certificate)}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def certificate_credential_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder's own signed Open Badges 3.0 credential (JSON)."""
+    certificate = _own_certificate(request, pk)
+    response = HttpResponse(
+        json.dumps(certificate_credential(certificate), ensure_ascii=False, indent=2),
+        content_type="application/vc+ld+json; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_file_stem(certificate)}.json"'
+    )
+    return response
+
+
+# --- staff: shared ------------------------------------------------------------------
+
+
+def _require_body_role(request: HttpRequest, role: str) -> list:
+    bodies = list(selectors.certification_bodies_for(request.user, role))
+    if not bodies:
+        raise Http404
+    return bodies
+
+
+def _page(request: HttpRequest, rows: Any, size: int) -> Any:
+    return Paginator(rows, size).get_page(request.GET.get("page"))
+
+
+def _units_with_recommendations(
+    application: CertificationApplication,
+) -> list[dict[str, Any]]:
+    current = {r.unit_id: r for r in application.current_recommendations}
+    return [
+        {"unit": su.unit, "recommendation": current.get(su.unit_id)}
+        for su in application.scheme.ordered_units
+    ]
+
+
+@login_required
+@require_POST
+def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Declare (no) conflict of interest on an application, as assessor or member."""
+    as_committee = request.POST.get("as") == "komite"
+    if as_committee:
+        application = selectors.application_get_for_committee(
+            member=request.user, pk=pk
+        )
+        target = "certification_staff:committee_application"
+    else:
+        application = selectors.application_get_for_assessor(
+            assessor=request.user, pk=pk
+        )
+        target = "certification_staff:assessor_application"
+    if application is None:
+        raise Http404
+    form = ConflictDeclarationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(target, pk=pk)
+    try:
+        services.conflict_declare(
+            application=application,
+            person=request.user,
+            has_conflict=form.cleaned_data["has_conflict"],
+            statement=form.cleaned_data["statement"],
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your declaration was recorded."))
+    return redirect(target, pk=pk)
+
+
+# --- staff: assessor ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assessor_queue(request: HttpRequest) -> HttpResponse:
+    """Open applications of the bodies the person assesses for, oldest first."""
+    _require_body_role(request, Role.ASSESSOR)
+    page = _page(
+        request,
+        selectors.application_list_for_assessor(request.user),
+        QUEUE_PAGE_SIZE,
+    )
+    return render(request, "lms/certification/assessor_queue.html", {"page": page})
+
+
+def _assessor_context(
+    request: HttpRequest, application: CertificationApplication, **extra: Any
+) -> dict[str, Any]:
+    evidence: dict[int, list] = defaultdict(list)
+    for row in selectors.application_evidence_for_assessor(
+        application=application, assessor=request.user
+    ):
+        evidence[row.unit_id].append(row)
+    units = _units_with_recommendations(application)
+    for unit in units:
+        unit["evidence"] = evidence.get(unit["unit"].pk, [])
+    return {
+        "application": application,
+        "units": units,
+        "self_assessments": application.self_assessments.all(),
+        "declared": selectors.conflict_declared(
+            application=application, person=request.user
+        ),
+        "conflict_form": ConflictDeclarationForm(),
+        "is_applicant": application.trainee_id == request.user.pk,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessor_application(request: HttpRequest, pk: int) -> HttpResponse:
+    """One application: evidence per unit, and a K/BK recommendation form per unit."""
+    _require_body_role(request, Role.ASSESSOR)
+    application = selectors.application_get_for_assessor(assessor=request.user, pk=pk)
+    if application is None:
+        raise Http404
+    template = "lms/certification/assessor_application.html"
+    if request.method == "GET":
+        return render(request, template, _assessor_context(request, application))
+    form = RecommendationForm(request.POST)
+    unit_ids = {su.unit_id for su in application.scheme.ordered_units}
+    problems: list[str] = []
+    if not form.is_valid():
+        problems = [e for errors in form.errors.values() for e in errors]
+    elif form.cleaned_data["unit"] not in unit_ids:
+        problems = [_("That unit is not part of this application's scheme.")]
+    else:
+        try:
+            services.recommendation_record(
+                application=application,
+                unit=CompetencyUnit.objects.get(pk=form.cleaned_data["unit"]),
+                outcome=form.cleaned_data["outcome"],
+                reasons=form.cleaned_data["reasons"],
+                assessor=request.user,
+                correction_reason=form.cleaned_data["correction_reason"],
+            )
+        except ValidationError as error:
+            problems = error.messages
+    if problems:
+        context = _assessor_context(
+            request,
+            application,
+            problems=problems,
+            failed_unit=form.data.get("unit"),
+            failed_form=form,
+        )
+        return render(request, template, context, status=422)
+    messages.success(request, _("Recommendation recorded."))
+    return redirect("certification_staff:assessor_application", pk=pk)
+
+
+# --- staff: committee ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def committee_queue(request: HttpRequest) -> HttpResponse:
+    """Open applications with recommendations, waiting for the body's decision."""
+    _require_body_role(request, Role.COMMITTEE)
+    page = _page(
+        request,
+        selectors.application_list_awaiting_decision(request.user),
+        QUEUE_PAGE_SIZE,
+    )
+    for application in page.object_list:
+        application.recommended_units = len(application.current_recommendations)
+    return render(request, "lms/certification/committee_queue.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def committee_application(request: HttpRequest, pk: int) -> HttpResponse:
+    """One application: the recommendations per unit and the decision form."""
+    _require_body_role(request, Role.COMMITTEE)
+    application = selectors.application_get_for_committee(member=request.user, pk=pk)
+    if application is None:
+        raise Http404
+    template = "lms/certification/committee_application.html"
+    form = DecisionForm(request.POST or None)
+    problems: list[str] = []
+    if request.method == "POST":
+        if not form.is_valid():
+            problems = [e for errors in form.errors.values() for e in errors]
+        else:
+            try:
+                services.decision_record(
+                    application=application,
+                    decided_by=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    reasons=form.cleaned_data["reasons"],
+                    correction_reason=form.cleaned_data["correction_reason"],
+                )
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                messages.success(request, _("Decision recorded."))
+                return redirect("certification_staff:committee_application", pk=pk)
+    context = {
+        "application": application,
+        "units": _units_with_recommendations(application),
+        "decision": (application.current_decisions or [None])[0],
+        "declared": selectors.conflict_declared(
+            application=application, person=request.user
+        ),
+        "conflict_form": ConflictDeclarationForm(),
+        "form": form,
+        "problems": problems,
+    }
+    return render(request, template, context, status=422 if problems else 200)
+
+
+# --- staff: register and exports ----------------------------------------------------
+
+
+def _register_filters(request: HttpRequest) -> tuple[RegisterFilterForm, dict]:
+    form = RegisterFilterForm(request.GET or None)
+    filters = {"query": "", "status": ""}
+    if form.is_valid():
+        filters = {
+            "query": form.cleaned_data["q"],
+            "status": form.cleaned_data["status"],
+        }
+    return form, filters
+
+
+@login_required
+@require_GET
+def register(request: HttpRequest) -> HttpResponse:
+    """The certificates of the person's body: search, filter, a page at a time."""
+    bodies = list(selectors.register_bodies_for(request.user))
+    if not bodies:
+        raise Http404
+    form, filters = _register_filters(request)
+    page = _page(
+        request,
+        selectors.certificate_list_for_register(request.user, **filters),
+        REGISTER_PAGE_SIZE,
+    )
+    for certificate in page.object_list:
+        certificate.shown_status_label = certificate.effective_status_label()
+        certificate.shown_status = certificate.effective_status()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "lms/certification/register.html",
+        {
+            "bodies": bodies,
+            "form": form,
+            "page": page,
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+def register_header() -> list[str]:
+    return [
+        _("Certificate number"),
+        _("Holder"),
+        _("Scheme code"),
+        _("Scheme"),
+        _("Certification body"),
+        _("Issue date"),
+        _("Valid until"),
+        _("Status"),
+        _("Units"),
+    ]
+
+
+def register_rows(certificates: Any) -> Iterator[list[Any]]:
+    """One row per certificate: what the certificate shows, never a NIK or e-mail."""
+    for c in certificates:
+        yield [
+            c.number,
+            c.holder_name,
+            c.scheme.code,
+            c.scheme.title,
+            c.body.code,
+            c.issued_on.isoformat(),
+            c.valid_until.isoformat(),
+            c.effective_status_label(),
+            "; ".join(unit["code"] for unit in c.units),
+        ]
+
+
+def _xlsx_response(filename: str, header: list[str], rows: Iterator) -> FileResponse:
+    # openpyxl's write-only mode keeps rows in a temporary file, not in memory;
+    # the finished workbook is then streamed from disk in blocks.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=str(_("Register"))[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append([neutralise(cell) for cell in row])
+    spool = tempfile.TemporaryFile()
+    book.save(spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+@login_required
+@require_GET
+def register_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The register (same filters as the page) as CSV or XLSX, logged first."""
+    bodies = list(selectors.register_bodies_for(request.user))
+    if not bodies:
+        raise Http404
+    _form, filters = _register_filters(request)
+    export_logged(
+        user=request.user,
+        name="certificate_register",
+        file_format=file_format,
+        parameters={**filters, "bodies": [b.code for b in bodies]},
+    )
+    certificates = selectors.certificate_list_for_register(
+        request.user, **filters
+    ).iterator(chunk_size=1000)
+    rows = register_rows(certificates)
+    filename = f"register-sertifikat.{file_format}"
+    if file_format == "xlsx":
+        return _xlsx_response(filename, register_header(), rows)
+    return csv_response(filename=filename, header=register_header(), rows=rows)
+
+
+# --- staff: audit trail -------------------------------------------------------------
+
+
+def _audit(
+    request: HttpRequest,
+    application: CertificationApplication,
+    certificate: Certificate | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "lms/certification/audit_trail.html",
+        {
+            "application": application,
+            "certificate": certificate,
+            "events": selectors.application_audit_trail(application),
+        },
+    )
+
+
+@login_required
+@require_GET
+def application_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every step on an application, in time order, with who and why."""
+    application = selectors.application_get_for_audit(user=request.user, pk=pk)
+    if application is None:
+        raise Http404
+    return _audit(request, application, None)
+
+
+@login_required
+@require_GET
+def certificate_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audit trail of the application a certificate was issued on."""
+    certificate = selectors.certificate_get_for_audit(user=request.user, pk=pk)
+    if certificate is None:
+        raise Http404
+    application = selectors.application_get_for_audit(
+        user=request.user, pk=certificate.decision.application_id
+    )
+    return _audit(request, application, certificate)

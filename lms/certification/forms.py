@@ -1,0 +1,80 @@
+"""Forms of the certification pages: they check shape only, the services the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import CertificateStatus, UnitOutcome
+
+
+class ConflictDeclarationForm(forms.Form):
+    """Whether the person has a conflict of interest on an application."""
+
+    has_conflict = forms.TypedChoiceField(
+        label=_("Do you have a conflict of interest on this application?"),
+        choices=[("no", _("No")), ("yes", _("Yes"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    statement = forms.CharField(
+        label=_("Statement (required when there is a conflict)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RecommendationForm(forms.Form):
+    """An assessor's K/BK on one unit with reasons (AK-02)."""
+
+    unit = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Recommendation"),
+        choices=UnitOutcome.choices,
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    correction_reason = forms.CharField(
+        label=_("Reason for the correction (when the unit was already recommended)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(forms.Form):
+    """The committee's K/BK decision on an application."""
+
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=UnitOutcome.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    correction_reason = forms.CharField(
+        label=_("Reason for the correction (when the application was decided)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RegisterFilterForm(forms.Form):
+    """Search and status filter of a certification body's register."""
+
+    q = forms.CharField(
+        label=_("Number, holder or scheme"), required=False, max_length=100
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *CertificateStatus.choices],
+    )
