@@ -411,6 +411,59 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         signed_in(405, anonymous=302),
     ),
     # --- end of the certification pages block --------------------------------------
+    # --- assessment authoring (Wagtail admin, /admin/asesmen/) --------------------
+    # Lists and forms: the centres' trainers and admins and the central admin;
+    # other staff are turned away (to the admin home), trainees sent to sign in.
+    # Object views are probed with an id that does not exist (404 for every
+    # staff member); another centre's objects answering 404 to an author is
+    # tested in tests/assessments/test_authoring_admin.py.
+    **{
+        f"{name}:{view}": ("get", f"/admin/asesmen/{prefix}/{tail}", expected)
+        for name, prefix in (
+            ("assessment_authoring", "asesmen"),
+            ("question_bank_authoring", "bank-soal"),
+            ("question_authoring", "soal"),
+            ("rubric_authoring", "rubrik"),
+        )
+        for view, tail, expected in (
+            *(
+                (view, tail, {**staff_of_r3(200, others=302), "trainee": 302})
+                for view, tail in (
+                    ("index", ""),
+                    ("index_results", "results/"),
+                    ("add", "new/"),
+                )
+            ),
+            # Edit checks the right to author first (others: admin home).
+            ("edit", "edit/999999999/", {**staff_of_r3(404, others=302)}),
+            *(
+                (
+                    view,
+                    f"{view.replace('_', '-')}/999999999/",
+                    {**same_for_all(404), "anonymous": 302, "trainee": 302},
+                )
+                for view in ("delete", "history", "history_results", "usage")
+            ),
+        )
+    },
+    **{
+        f"assessment_authoring:{view}": (
+            "get",
+            f"/admin/asesmen/asesmen/{tail}",
+            {**same_for_all(404), "anonymous": 302, "trainee": 302},
+        )
+        for view, tail in (
+            ("structure", "susunan/999999999/"),
+            ("section_add", "susunan/999999999/bagian/"),
+            ("section_edit", "bagian/999999999/"),
+            ("section_up", "bagian/999999999/naik/"),
+            ("section_down", "bagian/999999999/turun/"),
+            ("section_remove", "bagian/999999999/hapus/"),
+            ("publish", "terbitkan/999999999/"),
+            ("unpublish", "draf/999999999/"),
+        )
+    },
+    # --- end of the assessment authoring block ------------------------------------
 }
 
 

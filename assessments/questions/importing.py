@@ -9,19 +9,16 @@ same file twice changes nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from assessments.models import Question, QuestionBank, QuestionTag, QuestionVersion
+from assessments.authoring import VersionContent, content_changed, question_versions_add
+from assessments.models import Question, QuestionBank, QuestionTag
 from assessments.questions.gift import parse_gift, write_gift
 from assessments.questions.moodle_xml import parse_moodle_xml, write_moodle_xml
 from assessments.questions.parsed import ParsedQuestion, ParseResult, QuestionProblem
@@ -123,55 +120,14 @@ def _all_problems(result: ParseResult) -> list[str]:
     return [str(by_index[index]) for index in sorted(by_index)]
 
 
-def _plain_numbers(value: Any) -> Any:
-    """1 and 1.0 are the same weight: compare definitions with numbers as floats."""
-    if isinstance(value, dict):
-        return {key: _plain_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain_numbers(item) for item in value]
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
-def _content(
-    *,
-    kind: str,
-    text: str,
-    text_format: str,
-    data: Any,
-    points: Decimal,
-    general_feedback: str,
-) -> tuple[Any, ...]:
-    return (
-        kind,
-        text,
-        text_format,
-        json.dumps(_plain_numbers(data), sort_keys=True),
-        Decimal(points).quantize(Decimal("0.01")),
-        general_feedback,
-    )
-
-
-def _parsed_content(question: ParsedQuestion) -> tuple[Any, ...]:
-    return _content(
+def _parsed_content(question: ParsedQuestion) -> VersionContent:
+    return VersionContent(
         kind=question.kind,
         text=question.text,
-        text_format=question.text_format,
         data=question.data,
         points=question.points,
+        text_format=question.text_format,
         general_feedback=question.general_feedback,
-    )
-
-
-def _version_content(version: QuestionVersion) -> tuple[Any, ...]:
-    return _content(
-        kind=version.kind,
-        text=version.text,
-        text_format=version.text_format,
-        data=version.data,
-        points=version.points,
-        general_feedback=version.general_feedback,
     )
 
 
@@ -204,9 +160,7 @@ def question_bank_import(
         QuestionBank.objects.select_for_update().filter(pk=bank.pk).first()
         existing = _existing_questions(bank, result.questions)
         new_questions: list[Question] = []
-        versions: list[QuestionVersion] = []
         targets: list[tuple[ParsedQuestion, Question]] = []
-        changed: list[Question] = []
         for parsed in result.questions:
             question = existing.get(_key(parsed))
             if question is None:
@@ -219,40 +173,20 @@ def question_bank_import(
                 new_questions.append(question)
                 targets.append((parsed, question))
                 continue
-            current = question.current_version
-            if current is not None and _version_content(current) == _parsed_content(
-                parsed
-            ):
+            if not content_changed(question, _parsed_content(parsed)):
                 report.unchanged += 1
             else:
                 report.new_versions += 1
-                question.kind, question.name = parsed.kind, parsed.name
+                question.name = parsed.name
                 targets.append((parsed, question))
-                changed.append(question)
         Question.objects.bulk_create(new_questions, batch_size=BATCH_SIZE)
         report.created = len(new_questions)
-        numbers = _next_numbers(changed)
-        for parsed, question in targets:
-            versions.append(
-                QuestionVersion(
-                    question=question,
-                    number=numbers.get(question.pk, 1),
-                    kind=parsed.kind,
-                    text=parsed.text,
-                    text_format=parsed.text_format,
-                    data=parsed.data,
-                    points=parsed.points,
-                    general_feedback=parsed.general_feedback,
-                    created_by=imported_by,
-                )
-            )
-        QuestionVersion.objects.bulk_create(versions, batch_size=BATCH_SIZE)
-        for (_parsed, question), version in zip(targets, versions, strict=True):
-            question.current_version = version
-        Question.objects.bulk_update(
-            [q for _p, q in targets],
-            ["current_version", "kind", "name"],
-            batch_size=BATCH_SIZE,
+        # The same version-making service as the question editor (numbers go on
+        # from each question's last version; nothing existing changes).
+        question_versions_add(
+            targets=[(q, _parsed_content(p)) for p, q in targets],
+            created_by=imported_by,
+            update_fields=["name"],
         )
         all_questions = {_key(p): existing.get(_key(p)) for p in result.questions}
         all_questions.update({_key(p): q for p, q in targets})
@@ -282,15 +216,6 @@ def _existing_questions(
         # Several old questions with one name: the oldest is the one matched.
         found.setdefault(("name", question.name), question)
     return found
-
-
-def _next_numbers(questions: list[Question]) -> dict[int, int]:
-    rows = (
-        QuestionVersion.objects.filter(question__in=questions)
-        .values("question")
-        .annotate(last=Max("number"))
-    )
-    return {row["question"]: row["last"] + 1 for row in rows}
 
 
 def _attach_tags(
