@@ -37,6 +37,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("saya/", include("cms.home_urls")),
     path("api/v1/", api.urls),
     path("h5p/", include("courses.h5p.urls")),
     path("staf/h5p/", include("courses.h5p.staff_urls")),
@@ -46,6 +47,7 @@ urlpatterns = [
     path("asesmen/", include("assessments.urls")),
     path("staf/asesmen/", include("assessments.staff_urls")),
     path("staf/penilaian/", include("assessments.grading.urls")),
+    path("staf/dasbor/", include("cms.dashboards.urls")),
     path("", include("cms.urls")),
 ]
 

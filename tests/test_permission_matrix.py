@@ -62,17 +62,8 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     "admin_login_redirect": ("get", "/admin/login/", same_for_all(302)),
     "set_language": ("post", "/i18n/setlang/", same_for_all(302)),
     "api-v1:me": ("get", "/api/v1/me", signed_in(200, anonymous=401)),
-    # Course administration (issue 3): enrolment requests and cohort forms.
-    # Any staff member may open the lists/forms (scoped to their centre);
-    # another centre's cohort is 404; trainees are refused before any lookup.
-    "cms:enrolment_requests": ("get", "/staf/kursus/pendaftaran/", COHORT_LIST),
-    "cms:cohort_create": ("get", "/staf/kursus/angkatan/baru/", COHORT_LIST),
-    "cms:cohort_edit": ("get", "/staf/kursus/angkatan/{cohort}/ubah/", COHORT_PAGE),
-    "cms:cohort_trainee_add": (
-        "get",
-        "/staf/kursus/angkatan/{cohort}/peserta/",
-        signed_in(405, anonymous=302),
-    ),
+    # Everyone's own home after sign-in (panels by role).
+    "home:mine": ("get", "/saya/", signed_in(200, anonymous=302)),
     "api-v1:centres": ("get", "/api/v1/centres", same_for_all(200)),
     "api-v1:openapi-json": ("get", "/api/v1/openapi.json", same_for_all(200)),
     "api-v1:openapi-view": ("get", "/api/v1/docs", same_for_all(200)),
@@ -125,6 +116,17 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         "get",
         "/staf/kursus/angkatan/{cohort}/ekspor.csv",
         COHORT_PAGE,
+    ),
+    # Course administration (issue 3): enrolment requests and cohort forms.
+    # Any staff member may open the lists/forms (scoped to their centre);
+    # another centre's cohort is 404; trainees are refused before any lookup.
+    "cms:enrolment_requests": ("get", "/staf/kursus/pendaftaran/", COHORT_LIST),
+    "cms:cohort_create": ("get", "/staf/kursus/angkatan/baru/", COHORT_LIST),
+    "cms:cohort_edit": ("get", "/staf/kursus/angkatan/{cohort}/ubah/", COHORT_PAGE),
+    "cms:cohort_trainee_add": (
+        "get",
+        "/staf/kursus/angkatan/{cohort}/peserta/",
+        signed_in(405, anonymous=302),
     ),
     # The H5P chooser in the page editor: any staff member (it lists only their
     # centre's contents); trainees are turned away by Wagtail's admin check.
@@ -335,6 +337,19 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     "api-v1:appeal_create": ("get", "/api/v1/grading/appeals", same_for_all(405)),
     # --- end of the grading block ------------------------------------------------
+    # --- Dashboards (cms.dashboards): the central admin sees the nation, a centre
+    # admin their own centre; everyone else finds nothing.
+    "dashboards:dashboard": (
+        "get",
+        "/staf/dasbor/",
+        {**staff_of_r3(200), "trainer": 404, "trainee": 404},
+    ),
+    "dashboards:export": (
+        "get",
+        "/staf/dasbor/ekspor/funnel.csv",
+        {**staff_of_r3(200), "trainer": 404, "trainee": 404},
+    ),
+    # --- end of the dashboards block ---------------------------------------------
     # --- Certification pages (lms.certification views): the trainee's own record
     # and certificate; the LSP's assessor, committee, register and audit pages
     # (other people find nothing there).
@@ -411,6 +426,18 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         signed_in(405, anonymous=302),
     ),
     # --- end of the certification pages block --------------------------------------
+    # --- certification background work: bulk issuing page (Wagtail admin) ----------
+    "certificate_issuing:index": (
+        "get",
+        "/admin/sertifikat/penerbitan/",
+        {
+            **same_for_all(404),
+            "anonymous": 302,
+            "trainee": 302,
+            "certification_admin": 200,
+            "committee": 200,
+        },
+    ),
     # --- assessment authoring (Wagtail admin, /admin/asesmen/) --------------------
     # Lists and forms: the centres' trainers and admins and the central admin;
     # other staff are turned away (to the admin home), trainees sent to sign in.

@@ -173,6 +173,42 @@ def _utc(day: dt.date, at: dt.time, zone: str) -> str:
     return local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _achievement(certificate: Certificate) -> dict[str, Any]:
+    """What the credential attests: a scheme's certification or a course's training."""
+    if certificate.is_training:
+        course = (certificate.training_key or "").replace(":", "-")
+        return {
+            "id": f"{public_base_url()}/verify/courses/{quote(course)}",
+            "type": ["Achievement"],
+            "achievementType": "Course",
+            "name": certificate.course_title,
+            "description": _("Training certificate: %(course)s, %(jp)d JP.")
+            % {"course": certificate.course_title, "jp": certificate.training_jp},
+            "criteria": {
+                "narrative": _(
+                    "Completed every required module of the course at the training "
+                    "centre."
+                )
+            },
+        }
+    scheme = certificate.scheme
+    return {
+        "id": f"{public_base_url()}/verify/schemes/{scheme.code}",
+        "type": ["Achievement"],
+        "achievementType": "Certification",
+        "name": scheme.title,
+        "humanCode": scheme.code,
+        "description": _("Competency certificate of scheme %(code)s.")
+        % {"code": scheme.code},
+        "criteria": {
+            "narrative": _(
+                "Assessed competent (Kompeten) in every unit of the scheme "
+                "and decided by the certification body's committee."
+            )
+        },
+    }
+
+
 def credential_build(certificate: Certificate) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential of a certificate.
 
@@ -180,7 +216,7 @@ def credential_build(certificate: Certificate) -> dict[str, Any]:
     no e-mail or NIK. Dates are the certificate's, read in the issuing body's time
     zone (the certificate is valid through the whole of its last day there).
     """
-    body, scheme = certificate.body, certificate.scheme
+    body = certificate.body
     url = verify_url(certificate)
     status_entry = {
         "id": f"{status_list_url(certificate, 'revocation')}#{certificate.serial}",
@@ -199,7 +235,7 @@ def credential_build(certificate: Certificate) -> dict[str, Any]:
         "@context": list(CONTEXTS),
         "id": url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": f"{scheme.title} · {certificate.number}",
+        "name": f"{certificate.subject_title} · {certificate.number}",
         "issuer": {
             "id": issuer_id(),
             "type": ["Profile"],
@@ -221,19 +257,7 @@ def credential_build(certificate: Certificate) -> dict[str, Any]:
                 }
             ],
             "achievement": {
-                "id": f"{public_base_url()}/verify/schemes/{scheme.code}",
-                "type": ["Achievement"],
-                "achievementType": "Certification",
-                "name": scheme.title,
-                "humanCode": scheme.code,
-                "description": _("Competency certificate of scheme %(code)s.")
-                % {"code": scheme.code},
-                "criteria": {
-                    "narrative": _(
-                        "Assessed competent (Kompeten) in every unit of the scheme "
-                        "and decided by the certification body's committee."
-                    )
-                },
+                **_achievement(certificate),
                 "alignment": [
                     {
                         "type": ["Alignment"],

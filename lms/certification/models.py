@@ -103,6 +103,24 @@ class CertificationApplication(models.Model):
         default=ApplicationStatus.SUBMITTED,
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    renewal_of = models.ForeignKey(
+        "Certificate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal_applications",
+        verbose_name=_("certificate renewed"),
+    )
+    carried_over_units = models.ManyToManyField(
+        "lms.CompetencyUnit",
+        blank=True,
+        related_name="+",
+        verbose_name=_("units carried over"),
+        help_text=_(
+            "Recertification: units whose evidence is still current; they are not "
+            "assessed again."
+        ),
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -338,6 +356,13 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "dicabut", _("Revoked (dicabut)")
 
 
+class CertificateKind(models.TextChoices):
+    """Competency certificates (LSP, on a decision) and training certificates."""
+
+    COMPETENCY = "kompetensi", _("Certificate of competence (sertifikat kompetensi)")
+    TRAINING = "pelatihan", _("Training certificate (sertifikat pelatihan)")
+
+
 class CertificateSequence(models.Model):
     """The last certificate serial a certification body used.
 
@@ -362,7 +387,14 @@ class CertificateSequence(models.Model):
 
 
 class Certificate(models.Model):
-    """A competency certificate issued on one decision (exactly one per decision).
+    """A certificate: of competence on one decision, or of training on a completion.
+
+    A competency certificate (kind ``kompetensi``) is issued on exactly one
+    decision (the one-to-one column is the database's guarantee). A training
+    certificate (kind ``pelatihan``) is issued by a centre on one course
+    completion (``training_key``, unique) with the JP earned, and has no decision
+    or scheme; it shares numbering per issuing body, the verification page, PDF,
+    credential and status rules.
 
     The holder's name with titles, the scheme and its units are kept as they were
     on the issue date, so a later rename does not change a legal document. The
@@ -371,11 +403,19 @@ class Certificate(models.Model):
     Rows are never deleted; every status change leaves a `CertificateStatusChange`.
     """
 
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=CertificateKind.choices,
+        default=CertificateKind.COMPETENCY,
+    )
     number = models.CharField(_("number"), max_length=80, unique=True)
     serial = models.PositiveIntegerField(_("serial within the body"))
     decision = models.OneToOneField(
         CommitteeDecision,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="certificate",
         verbose_name=_("decision"),
     )
@@ -389,8 +429,30 @@ class Certificate(models.Model):
     scheme = models.ForeignKey(
         "lms.CertificationScheme",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="certificates",
         verbose_name=_("scheme"),
+    )
+    training_key = models.CharField(
+        _("training completion key"),
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The course completion a training certificate was issued on."),
+    )
+    training_evidence = models.ForeignKey(
+        "lms.EvidenceRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("training evidence"),
+    )
+    course_title = models.CharField(_("course"), max_length=300, blank=True)
+    training_jp = models.PositiveIntegerField(
+        _("training hours (JP)"), null=True, blank=True
     )
     body = models.ForeignKey(
         "lms.Organisation",
@@ -425,6 +487,23 @@ class Certificate(models.Model):
                 condition=Q(valid_until__gt=models.F("issued_on")),
                 name="lms_certificate_valid_after_issue",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="kompetensi",
+                        decision__isnull=False,
+                        scheme__isnull=False,
+                        training_key__isnull=True,
+                    )
+                    | Q(
+                        kind="pelatihan",
+                        decision__isnull=True,
+                        training_key__isnull=False,
+                        training_jp__isnull=False,
+                    )
+                ),
+                name="lms_certificate_kind_fields",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -451,6 +530,24 @@ class Certificate(models.Model):
     def is_valid(self) -> bool:
         return self.effective_status() == CertificateStatus.ACTIVE
 
+    @property
+    def is_training(self) -> bool:
+        return self.kind == CertificateKind.TRAINING
+
+    @property
+    def subject_code(self) -> str:
+        """The scheme's code, or for a training certificate the JP earned."""
+        if self.is_training:
+            return f"{self.training_jp} JP"
+        return self.scheme.code if self.scheme_id else ""
+
+    @property
+    def subject_title(self) -> str:
+        """What the certificate is for: the scheme's or the course's title."""
+        if self.is_training:
+            return self.course_title
+        return self.scheme.title if self.scheme_id else ""
+
 
 class CertificateStatusChange(models.Model):
     """One change of a certificate's status: from, to, who, when and why."""
@@ -471,8 +568,11 @@ class CertificateStatusChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("changed by"),
+        help_text=_("Empty when the system made the change (expiry)."),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
@@ -483,3 +583,104 @@ class CertificateStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_id}: {self.from_status} → {self.to_status}"
+
+
+class CertificateReminder(models.Model):
+    """One expiry reminder of one certificate at one threshold (days before expiry).
+
+    The row is inserted and committed *before* the e-mail goes out: the unique
+    (certificate, threshold) pair is what stops a second run, or a concurrent
+    one, from sending the same reminder again. So delivery is at most once; a
+    failed send is kept with its error for the operator, never retried.
+    """
+
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        verbose_name=_("certificate"),
+    )
+    threshold_days = models.PositiveSmallIntegerField(_("days before expiry"))
+    valid_until = models.DateField(_("valid until (when claimed)"))
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["certificate", "-threshold_days"]
+        verbose_name = _("certificate reminder")
+        verbose_name_plural = _("certificate reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "threshold_days"],
+                name="lms_certificate_reminder_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} · {self.threshold_days}"
+
+
+class IssuingRunState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class IssuingRun(models.Model):
+    """One bulk issue of certificates, run in the background in batches.
+
+    ``total`` is fixed when the run starts (the decisions awaiting a certificate
+    then); ``done`` counts certificates issued or found already issued, and
+    ``failed`` decisions refused with their reasons in ``problems``.
+    """
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    body = models.ForeignKey(
+        "lms.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("certification body"),
+    )
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=IssuingRunState.choices,
+        default=IssuingRunState.QUEUED,
+    )
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    decision_ids = models.JSONField(_("decisions"), default=list, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("issuing run")
+        verbose_name_plural = _("issuing runs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total"))
+                & Q(failed__lte=models.F("total")),
+                name="lms_issuingrun_counts_within_total",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.done}/{self.total} ({self.state})"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.done + self.failed}/{self.total}"

@@ -72,15 +72,21 @@ def certificate_pdf(certificate: Certificate, *, language: str = "id") -> bytes:
     width, height = landscape(A4)
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=0)
     with translation.override(language):
-        canvas.setTitle(f"{_('Certificate of competence')} {certificate.number}")
+        if certificate.is_training:
+            title = _("Training certificate")
+            line = _("has completed the training")
+            subject = f"{certificate.course_title} · {certificate.training_jp} JP"
+        else:
+            title = _("Certificate of competence")
+            line = _("competent in the certification scheme")
+            subject = f"{certificate.scheme.code} · {certificate.scheme.title}"
+        canvas.setTitle(f"{title} {certificate.number}")
         canvas.setLineWidth(2)
         canvas.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
         canvas.setFont("Helvetica", 12)
         canvas.drawCentredString(width / 2, height - 30 * mm, certificate.body.name)
         canvas.setFont("Helvetica-Bold", 26)
-        canvas.drawCentredString(
-            width / 2, height - 45 * mm, _("Certificate of competence").upper()
-        )
+        canvas.drawCentredString(width / 2, height - 45 * mm, title.upper())
         canvas.setFont("Helvetica", 11)
         canvas.drawCentredString(
             width / 2, height - 53 * mm, _("No. %(n)s") % {"n": certificate.number}
@@ -92,13 +98,13 @@ def certificate_pdf(certificate: Certificate, *, language: str = "id") -> bytes:
         canvas.drawCentredString(
             width / 2,
             height - 90 * mm,
-            _("competent in the certification scheme"),
+            line,
         )
         canvas.setFont("Helvetica-Bold", 13)
         canvas.drawCentredString(
             width / 2,
             height - 98 * mm,
-            f"{certificate.scheme.code} · {certificate.scheme.title}",
+            subject[:90],
         )
         canvas.setFont("Helvetica", 9)
         y = height - 110 * mm

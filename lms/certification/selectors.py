@@ -74,13 +74,17 @@ def application_evidence_for_assessor(
 
     What the assessor bases a recommendation on: the applicant's evidence rows
     (not superseded) on the scheme's units, with unit, element and KUK. Someone
-    who is not an active assessor, or the applicant assessing themselves, gets
-    nothing.
+    who is not an active assessor of the scheme's certification body, or the
+    applicant assessing themselves, gets nothing.
     """
     if (
         assessor.pk == application.trainee_id
         or not Membership.objects.active()
-        .filter(user=assessor, role=Role.ASSESSOR)
+        .filter(
+            user=assessor,
+            role=Role.ASSESSOR,
+            organisation_id=application.scheme.owner_id,
+        )
         .exists()
     ):
         return EvidenceRecord.objects.none()
@@ -558,9 +562,25 @@ def application_audit_trail(application: CertificationApplication) -> list[Audit
                     why=a.outcome_reasons,
                 )
             )
-    for c in CertificateStatusChange.objects.filter(
-        certificate__decision__application=application
-    ).select_related("certificate", "changed_by"):
+    events += _status_events(
+        CertificateStatusChange.objects.filter(
+            certificate__decision__application=application
+        )
+    )
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def certificate_audit_trail(certificate: Certificate) -> list[AuditEvent]:
+    """A certificate's status history (a training certificate has no application)."""
+    return _status_events(
+        CertificateStatusChange.objects.filter(certificate=certificate)
+    )
+
+
+def _status_events(changes: QuerySet[CertificateStatusChange]) -> list[AuditEvent]:
+    events = []
+    for c in changes.select_related("certificate", "changed_by"):
         events.append(
             AuditEvent(
                 at=c.changed_at,

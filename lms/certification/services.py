@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.evidence.models import EvidenceCategory, EvidenceOutcome, EvidenceRecord
 from lms.models import (
     CertificationScheme,
     CompetencyElement,
@@ -26,6 +27,7 @@ from lms.models import (
     CompetencyUnit,
     Membership,
     Organisation,
+    OrganisationKind,
     Role,
     User,
 )
@@ -39,6 +41,7 @@ from .models import (
     ApplicationStatus,
     AssessorRecommendation,
     Certificate,
+    CertificateKind,
     CertificateSequence,
     CertificateStatus,
     CertificateStatusChange,
@@ -81,6 +84,13 @@ def _scheme_unit_ids(scheme: CertificationScheme) -> list[int]:
     )
 
 
+def _carried_over_ids(application: CertificationApplication) -> set[int]:
+    """Units a recertification carries over (not assessed again); empty otherwise."""
+    if application.purpose != ApplicationPurpose.RECERTIFICATION:
+        return set()
+    return set(application.carried_over_units.values_list("pk", flat=True))
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -115,30 +125,37 @@ def application_submit(
             _("There is already an open application for scheme %(code)s.")
             % {"code": scheme.code}
         )
-    if (
-        purpose == ApplicationPurpose.RECERTIFICATION
-        and not Certificate.objects.filter(holder=trainee, scheme=scheme)
-        .exclude(status=CertificateStatus.REVOKED)
-        .exists()
-    ):
-        problems.append(
-            _("Recertification needs an earlier certificate in this scheme.")
-        )
+    plan = None
+    if purpose == ApplicationPurpose.RECERTIFICATION:
+        # Imported here: renewal builds on this module's helpers.
+        from .renewal import renewal_plan
+
+        plan, renewal_problems = renewal_plan(holder=trainee, scheme=scheme)
+        problems += renewal_problems
     if scheme.min_training_jp and (training_jp or 0) < scheme.min_training_jp:
         problems.append(
             _("The scheme needs %(need)d JP of completed training; %(have)d JP found.")
             % {"need": scheme.min_training_jp, "have": training_jp or 0}
         )
     unit_ids = _scheme_unit_ids(scheme)
+    carried = {u.pk for u in plan.carried_over} if plan else set()
     expected = {
         e.pk: e
-        for e in CompetencyElement.objects.filter(unit_id__in=unit_ids).select_related(
-            "unit"
-        )
+        for e in CompetencyElement.objects.filter(
+            unit_id__in=[u for u in unit_ids if u not in carried]
+        ).select_related("unit")
     }
     seen: set[int] = set()
     for answer in self_assessment:
-        if answer.element.pk not in expected:
+        if answer.element.unit_id in carried:
+            problems.append(
+                _(
+                    "Element %(element)s belongs to a unit carried over from the "
+                    "certificate; it is not assessed again."
+                )
+                % {"element": answer.element}
+            )
+        elif answer.element.pk not in expected:
             problems.append(
                 _("Element %(element)s is not part of scheme %(code)s.")
                 % {"element": answer.element, "code": scheme.code}
@@ -161,10 +178,15 @@ def application_submit(
     if problems:
         raise ValidationError(problems)
     application = CertificationApplication(
-        trainee=trainee, scheme=scheme, purpose=purpose
+        trainee=trainee,
+        scheme=scheme,
+        purpose=purpose,
+        renewal_of=plan.certificate if plan else None,
     )
     application.full_clean(validate_constraints=False)
     application.save()
+    if plan and plan.carried_over:
+        application.carried_over_units.set(plan.carried_over)
     SelfAssessment.objects.bulk_create(
         [
             SelfAssessment(
@@ -242,8 +264,13 @@ def recommendation_record(
         problems.append(_("The outcome must be K or BK."))
     if not reasons.strip():
         problems.append(_("Give the reasons for the recommendation."))
-    if not _has_role(assessor, Role.ASSESSOR):
-        problems.append(_("Only an active assessor can recommend."))
+    if not _has_role(assessor, Role.ASSESSOR, application.scheme.owner):
+        problems.append(
+            _(
+                "Only an active assessor of the scheme's certification body "
+                "can recommend."
+            )
+        )
     if assessor.pk == application.trainee_id:
         problems.append(_("Applicants cannot assess themselves."))
     if application.status != ApplicationStatus.SUBMITTED:
@@ -252,6 +279,11 @@ def recommendation_record(
         problems.append(
             _("Unit %(code)s is not part of scheme %(scheme)s.")
             % {"code": unit.code, "scheme": application.scheme.code}
+        )
+    elif unit.pk in _carried_over_ids(application):
+        problems.append(
+            _("Unit %(code)s is carried over from the certificate; it is not assessed.")
+            % {"code": unit.code}
         )
     problems += _conflict_problems(application, assessor)
     current = (
@@ -323,9 +355,10 @@ def decision_record(
         .filter(application=application)
         .values_list("unit_id", "outcome")
     )
-    units = CompetencyUnit.objects.filter(pk__in=_scheme_unit_ids(scheme)).order_by(
-        "code"
-    )
+    carried = _carried_over_ids(application)
+    units = CompetencyUnit.objects.filter(
+        pk__in=[u for u in _scheme_unit_ids(scheme) if u not in carried]
+    ).order_by("code")
     for unit in units:
         if unit.pk not in recommended:
             problems.append(
@@ -447,12 +480,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def _next_serial(body: Organisation) -> int:
     """Take the body's next serial under a row lock (never reused)."""
-    try:
-        with transaction.atomic():
-            CertificateSequence.objects.get_or_create(body=body)
-    except IntegrityError:
-        pass  # another issuer created the row first; it exists now
-    sequence = CertificateSequence.objects.select_for_update().get(body=body)
+    sequence = CertificateSequence.objects.select_for_update().filter(body=body).first()
+    if sequence is None:
+        try:
+            with transaction.atomic():
+                CertificateSequence.objects.create(body=body)
+        except IntegrityError:
+            pass  # another issuer created the row first; it exists now
+        sequence = CertificateSequence.objects.select_for_update().get(body=body)
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
@@ -482,6 +517,7 @@ def certificate_issue(
     if existing is not None:
         return existing
     application = decision.application
+    carried = _carried_over_ids(application)
     scheme, holder = application.scheme, application.trainee
     problems: list[str] = []
     if decision.superseded_by_id is not None:
@@ -513,7 +549,9 @@ def certificate_issue(
         )
     )
     for unit in units:
-        if recommended.get(unit.pk) != UnitOutcome.COMPETENT:
+        if unit.pk in carried:
+            pass  # still current from the renewed certificate
+        elif recommended.get(unit.pk) != UnitOutcome.COMPETENT:
             problems.append(
                 _("Unit %(code)s is not recommended K.") % {"code": unit.code}
             )
@@ -543,7 +581,9 @@ def certificate_issue(
         issued_on=issued_on,
         valid_until=add_months(issued_on, scheme.validity_months),
     )
-    certificate.full_clean(validate_constraints=False)
+    # The one-to-one on the decision is the database's guarantee of one
+    # certificate per decision; the lock above only makes the race rare.
+    certificate.full_clean(validate_constraints=False, validate_unique=False)
     certificate.save()
     CertificateStatusChange.objects.create(
         certificate=certificate,
@@ -557,24 +597,50 @@ def certificate_issue(
 
 # Which stored statuses each action may start from.
 _TRANSITIONS = {
+    CertificateStatus.EXPIRED: {CertificateStatus.ACTIVE},
     CertificateStatus.SUSPENDED: {CertificateStatus.ACTIVE},
     CertificateStatus.REVOKED: {CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED},
     CertificateStatus.ACTIVE: {CertificateStatus.SUSPENDED},
 }
 
 
+def may_manage_certificates(user: User, body: Organisation) -> bool:
+    """Whether a person acts for the issuing body: the LSP's administrators and
+    committee for competency certificates, the centre's administrators (and the
+    central admin) for a centre's training certificates."""
+    if body.kind == OrganisationKind.CENTRE:
+        return _has_role(user, Role.CENTRE_ADMIN, body) or _has_role(
+            user, Role.CENTRAL_ADMIN
+        )
+    return _has_role(user, Role.CERTIFICATION_ADMIN, body) or _has_role(
+        user, Role.COMMITTEE, body
+    )
+
+
 @transaction.atomic
 def _certificate_change(
-    *, certificate: Certificate, to_status: str, by: User, reason: str
+    *,
+    certificate: Certificate,
+    to_status: str,
+    by: User | None,
+    reason: str,
+    today: dt.date | None = None,
 ) -> Certificate:
+    """Change a stored status with its history row; ``by=None`` is the system
+    (only for expiry, which needs no one's judgement)."""
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     problems: list[str] = []
     if not reason.strip():
         problems.append(_("Give the reason for the change."))
-    if not (
-        _has_role(by, Role.CERTIFICATION_ADMIN, certificate.body)
-        or _has_role(by, Role.COMMITTEE, certificate.body)
-    ):
+    if by is None:
+        if to_status != CertificateStatus.EXPIRED:
+            problems.append(_("Only expiry happens without a person."))
+        elif certificate.valid_until >= (today or timezone.localdate()):
+            problems.append(
+                _("Certificate %(number)s is valid until %(date)s.")
+                % {"number": certificate.number, "date": certificate.valid_until}
+            )
+    elif not may_manage_certificates(by, certificate.body):
         problems.append(
             _("Only %(body)s can change its certificates.") % {"body": certificate.body}
         )
@@ -598,6 +664,24 @@ def _certificate_change(
     certificate.status = to_status
     certificate.save(update_fields=["status"])
     return certificate
+
+
+def certificate_expire(
+    *, certificate: Certificate, today: dt.date | None = None
+) -> Certificate:
+    """Mark a certificate past its valid-until date as kedaluwarsa (by the system).
+
+    Only a stored aktif certificate expires; a suspended or revoked one keeps
+    that status. Leaves a status-change row like every other change.
+    """
+    return _certificate_change(
+        certificate=certificate,
+        to_status=CertificateStatus.EXPIRED,
+        by=None,
+        reason=_("Valid until %(date)s; expired.")
+        % {"date": certificate.valid_until.isoformat()},
+        today=today,
+    )
 
 
 def certificate_suspend(
@@ -634,3 +718,127 @@ def certificate_reinstate(
         by=by,
         reason=reason,
     )
+
+
+# --- training certificates (sertifikat pelatihan) ------------------------------------
+
+# Like DEFAULT_NUMBER_FORMAT, with `{body}` the centre's code and `{course}` the
+# course's key; "PEL" keeps training numbers apart from competency numbers.
+DEFAULT_TRAINING_NUMBER_FORMAT = "{body}/PEL/{year}/{serial:06d}"
+COMPLETION_KEY_PREFIX = "course-completion:"
+
+
+def training_number_format() -> str:
+    """The training number format (LMS_TRAINING_CERTIFICATE_NUMBER_FORMAT)."""
+    return getattr(
+        settings,
+        "LMS_TRAINING_CERTIFICATE_NUMBER_FORMAT",
+        DEFAULT_TRAINING_NUMBER_FORMAT,
+    )
+
+
+def training_key_for(evidence: EvidenceRecord) -> str:
+    """The completion an evidence row belongs to.
+
+    Courses write one training row per target unit with the key
+    ``course-completion:<enrolment>:<unit>``; every row of one completion shares
+    ``course-completion:<enrolment>``, which is what a certificate is unique on.
+    """
+    key = evidence.idempotency_key
+    if key.startswith(COMPLETION_KEY_PREFIX) and key.count(":") >= 2:
+        return key.rsplit(":", 1)[0]
+    return key
+
+
+@transaction.atomic
+def training_certificate_issue(
+    *,
+    evidence: EvidenceRecord,
+    jp: int,
+    centre: Organisation,
+    issued_by: User,
+    issued_on: dt.date | None = None,
+) -> Certificate:
+    """Issue the training certificate of a course completion; idempotent.
+
+    ``evidence`` is one of the completion's training evidence rows (category
+    training, outcome completed, verified, current); ``jp`` is the JP earned,
+    reported by the caller as training lives in an app above this one. The
+    certificate lists the units of every training row of the same completion.
+    One certificate per completion is held by the unique ``training_key``: a
+    repeated or concurrent issue returns the first certificate.
+    """
+    key = training_key_for(evidence)
+    existing = Certificate.objects.filter(training_key=key).first()
+    if existing is not None:
+        return existing
+    problems: list[str] = []
+    if evidence.category != EvidenceCategory.TRAINING:
+        problems.append(_("The evidence is not a training record."))
+    if evidence.outcome != EvidenceOutcome.COMPLETED:
+        problems.append(_("The evidence does not record a completed course."))
+    if not evidence.verified:
+        problems.append(_("The evidence was not verified by the server."))
+    if evidence.superseded_by_id is not None:
+        problems.append(_("The evidence was corrected by a later record."))
+    if jp <= 0:
+        problems.append(_("The JP earned must be more than zero."))
+    if centre.kind != OrganisationKind.CENTRE:
+        problems.append(_("Training certificates are issued by a training centre."))
+    elif not may_manage_certificates(issued_by, centre):
+        problems.append(
+            _("Only %(body)s can issue its certificates.") % {"body": centre}
+        )
+    if problems:
+        raise ValidationError(problems)
+    rows = EvidenceRecord.objects.current().filter(
+        trainee_id=evidence.trainee_id,
+        category=EvidenceCategory.TRAINING,
+        idempotency_key__startswith=f"{key}:",
+    )
+    unit_ids = set(rows.values_list("unit_id", flat=True)) | {evidence.unit_id}
+    units = CompetencyUnit.objects.filter(pk__in=unit_ids).order_by("code")
+    holder = evidence.trainee
+    issued_on = issued_on or timezone.localdate()
+    months = getattr(settings, "LMS_TRAINING_CERTIFICATE_VALIDITY_MONTHS", 60)
+    course = evidence.source_uri.rsplit(":", 1)[-1]
+    try:
+        # Serial and row together: a lost race rolls the serial back as well.
+        with transaction.atomic():
+            serial = _next_serial(centre)
+            certificate = Certificate(
+                kind=CertificateKind.TRAINING,
+                number=training_number_format().format(
+                    body=centre.code, course=course, year=issued_on.year, serial=serial
+                ),
+                serial=serial,
+                holder=holder,
+                holder_name=holder.name_with_titles,
+                body=centre,
+                training_key=key,
+                training_evidence=evidence,
+                course_title=evidence.source_title,
+                training_jp=jp,
+                units=[
+                    {"code": u.code, "version": u.version, "title": u.title}
+                    for u in units
+                ],
+                issued_on=issued_on,
+                valid_until=add_months(issued_on, months),
+            )
+            certificate.full_clean(validate_constraints=False, validate_unique=False)
+            certificate.save()
+    except IntegrityError:
+        existing = Certificate.objects.filter(training_key=key).first()
+        if existing is None:
+            raise
+        return existing
+    CertificateStatusChange.objects.create(
+        certificate=certificate,
+        from_status="",
+        to_status=CertificateStatus.ACTIVE,
+        reason=_("Issued on completion of %(course)s (%(jp)d JP).")
+        % {"course": evidence.source_title, "jp": jp},
+        changed_by=issued_by,
+    )
+    return certificate

@@ -436,8 +436,8 @@ def register_rows(certificates: Any) -> Iterator[list[Any]]:
         yield [
             c.number,
             c.holder_name,
-            c.scheme.code,
-            c.scheme.title,
+            c.subject_code,
+            c.subject_title,
             c.body.code,
             c.issued_on.isoformat(),
             c.valid_until.isoformat(),
@@ -489,7 +489,7 @@ def register_export(request: HttpRequest, file_format: str) -> HttpResponse:
 
 def _audit(
     request: HttpRequest,
-    application: CertificationApplication,
+    application: CertificationApplication | None,
     certificate: Certificate | None,
 ) -> HttpResponse:
     return render(
@@ -498,7 +498,9 @@ def _audit(
         {
             "application": application,
             "certificate": certificate,
-            "events": selectors.application_audit_trail(application),
+            "events": selectors.application_audit_trail(application)
+            if application is not None
+            else selectors.certificate_audit_trail(certificate),
         },
     )
 
@@ -520,7 +522,12 @@ def certificate_audit(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.certificate_get_for_audit(user=request.user, pk=pk)
     if certificate is None:
         raise Http404
-    application = selectors.application_get_for_audit(
-        user=request.user, pk=certificate.decision.application_id
+    # A training certificate has no application: its trail is its status history.
+    application = (
+        selectors.application_get_for_audit(
+            user=request.user, pk=certificate.decision.application_id
+        )
+        if certificate.decision_id
+        else None
     )
     return _audit(request, application, certificate)

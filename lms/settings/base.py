@@ -274,7 +274,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # django-allauth: sign-in by e-mail, mandatory verification, rate limits (allauth
 # defaults, kept explicit here so a reviewer sees them), MFA with TOTP.
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+# Sign-in lands on the person's own home, one panel per role (cms/home.py).
+LOGIN_REDIRECT_URL = "/saya/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -324,6 +325,14 @@ LMS_STAFF_PATH_PREFIXES = ("/admin/", "/staf/")
 H5P_CONTENT_ORIGIN = os.environ.get("H5P_CONTENT_ORIGIN", "")
 # Days after a result is released in which the trainee may appeal (banding).
 LMS_APPEAL_DAYS = int(os.environ.get("LMS_APPEAL_DAYS", "14"))
+# Certificates: recertification opens this many days before expiry; reminders go
+# out at these days before it (lms.certification.renewal / .reminders).
+LMS_RECERTIFICATION_WINDOW_DAYS = int(
+    os.environ.get("LMS_RECERTIFICATION_WINDOW_DAYS", "180")
+)
+LMS_CERTIFICATE_REMINDER_DAYS = (90, 60, 30, 7)
+# Certified people the programme aims at (national dashboard progress bar).
+LMS_NATIONAL_TARGET = int(os.environ.get("LMS_NATIONAL_TARGET", "32000"))
 CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 
 # Security: strict by default outside DEBUG, so `check --deploy` is clean.

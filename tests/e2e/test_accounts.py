@@ -38,7 +38,7 @@ def test_sign_up_verify_sign_in_switch_language_sign_out(
     page.fill("input[name=login]", "wulan@lms.example")
     page.fill("input[name=password]", "Belajar-Terus-2026")
     page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/saya/")
     assert page.locator(".who").inner_text() == "Wulan Sari"
 
     page.select_option("#lang-select", "en")

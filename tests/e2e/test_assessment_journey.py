@@ -68,7 +68,7 @@ def test_timed_quiz_marked_with_a_rubric_and_released(browser, live_server, demo
     page.fill("input[name=login]", TRAINEE)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/saya/")
     page.goto(f"{live_server.url}/asesmen/")
     page.get_by_role("link", name="Uji Pendampingan Keluarga").click()
     page.get_by_test_id("start").click()

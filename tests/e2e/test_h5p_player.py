@@ -76,7 +76,7 @@ def sign_in(page, live_server):
     page.fill("input[name=login]", TRAINEE)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/saya/")
 
 
 def exercise(page):

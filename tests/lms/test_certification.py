@@ -271,12 +271,21 @@ def test_draft_scheme_refuses_applications():
     assert "not open for applications" in messages(exc)
 
 
-def test_recertification_accepted_with_an_earlier_certificate():
+def test_recertification_accepted_with_an_earlier_certificate(settings):
+    # Inside the renewal window (see test_certification_renewal.py for its rules).
+    settings.LMS_RECERTIFICATION_WINDOW_DAYS = 5000
     certificate = walk_to_certificate()
-    application = submit(
-        certificate.scheme, certificate.holder, purpose="sertifikasi_ulang"
+    # Every unit's evidence is still current, so every unit carries over and
+    # the self-assessment has nothing to answer.
+    application = services.application_submit(
+        trainee=certificate.holder,
+        scheme=certificate.scheme,
+        purpose="sertifikasi_ulang",
+        self_assessment=[],
     )
     assert application.purpose == "sertifikasi_ulang"
+    assert application.renewal_of == certificate
+    assert application.carried_over_units.count() == len(certificate.units)
 
 
 # --- recommendations ----------------------------------------------------------
@@ -723,7 +732,8 @@ def test_issue_certificates_is_idempotent_and_reports_progress():
     third = decided(
         trainee=User.objects.get(email="peserta3.r3@lms.example"), scheme=scheme
     )
-    with pytest.raises(CommandError, match=f"decision {third.pk}: Only"):
+    # An assessor cannot start an issuing run at all (refused before any work).
+    with pytest.raises(CommandError, match="Only a certification body"):
         call_command("issue_certificates", "--by", ASSESSOR, stdout=io.StringIO())
     assert not Certificate.objects.filter(decision=third).exists()
 

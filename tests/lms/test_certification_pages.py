@@ -519,3 +519,24 @@ def test_application_pages_query_counts_do_not_grow(sign_in, django_assert_num_q
             )
         )
     assert counts[0] == counts[1], counts
+
+
+def test_an_assessor_of_another_organisation_cannot_recommend(db):
+    """An assessor membership at a university does not reach the LSP's schemes."""
+    from django.core.exceptions import ValidationError
+
+    from lms.certification import services
+    from lms.models import User
+    from tests.lms.test_certification import walk_to_certificate
+
+    certificate = walk_to_certificate()
+    application = certificate.decision.application
+    outsider = User.objects.get(email="asesor.unhas@lms.example")
+    with pytest.raises(ValidationError):
+        services.recommendation_record(
+            application=application,
+            assessor=outsider,
+            unit=application.scheme.units.first(),
+            outcome="K",
+            reasons="Bukti lengkap.",
+        )

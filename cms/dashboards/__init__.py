@@ -1,0 +1,1 @@
+"""National and centre dashboards (dasbor): progress, funnel, expiring certificates."""

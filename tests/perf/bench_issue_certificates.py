@@ -1,0 +1,227 @@
+"""Benchmark: bulk issuing of certificates (number, rows, PDF and signed credential).
+
+Run against a fresh scratch PostgreSQL database that nobody else uses, one per
+run (it migrates it, loads the demo world and adds rows; the synthetic standard's
+unit codes repeat, so a second run on the same database is refused):
+
+    createdb -h 127.0.0.1 -U postgres bench_issue_x
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_issue_x \\
+        .venv/bin/python tests/perf/bench_issue_certificates.py [-n 2000]
+    dropdb -h 127.0.0.1 -U postgres bench_issue_x
+
+The set-up (not timed) builds N trainees with a K decision each, in bulk: the
+application, a K recommendation per unit of a three-unit scheme and the committee
+decision. The timed part is one issuing run, exactly as the task executes it
+(`issuing_run_execute`): per certificate the issuing transaction (lock, checks,
+serial, rows), the PDF and the signed credential, both stored in MEDIA_ROOT
+(a temporary directory). Then it reports the total, ms per certificate, the
+projection to 32,000 (target from the certification issue: within 10 minutes),
+queries per certificate (counted on a separate small run), and a single
+certificate's PDF render time (target: 50 ms or less).
+
+Reports figures, never pass/fail: timings are noisy on this shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-issue-"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def build(count: int, tag: str) -> list[int]:
+    """``count`` trainees of R3 with a current K decision each; their ids."""
+    from lms.certification.models import (
+        AssessorRecommendation,
+        CertificationApplication,
+        CommitteeDecision,
+    )
+    from lms.models import Membership, Organisation, Role, User
+    from lms.standards.services import scheme_activate, scheme_create
+    from tests.lms.lms_factories import make_standard
+
+    standard = make_standard(units=3, code=f"STD-BENCH-{tag}")
+    scheme = scheme_activate(
+        scheme=scheme_create(
+            code=f"SKM-BENCH-{tag}",
+            title="Skema Pendamping Sosial (uji beban)",
+            scheme_type="okupasi",
+            owner=Organisation.objects.get(code="LSP-KEMENSOS"),
+            units=list(standard.units.order_by("position")),
+        )
+    )
+    units = list(standard.units.order_by("position"))
+    centre = Organisation.objects.get(code="R3")
+    assessor = User.objects.get(email="asesor.lsp@lms.example")
+    committee = User.objects.get(email="komite.lsp@lms.example")
+    users = User.objects.bulk_create(
+        [
+            User(email=f"bench{tag}.{i}@lms.example", full_name=f"Peserta Uji {i}")
+            for i in range(count)
+        ],
+        batch_size=1000,
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=u, organisation=centre, role=Role.TRAINEE) for u in users],
+        batch_size=1000,
+    )
+    applications = CertificationApplication.objects.bulk_create(
+        [
+            CertificationApplication(
+                trainee=u, scheme=scheme, purpose="sertifikasi", status="decided"
+            )
+            for u in users
+        ],
+        batch_size=1000,
+    )
+    AssessorRecommendation.objects.bulk_create(
+        [
+            AssessorRecommendation(
+                application=a,
+                unit=unit,
+                outcome="K",
+                reasons="Bukti memadai.",
+                assessor=assessor,
+            )
+            for a in applications
+            for unit in units
+        ],
+        batch_size=1000,
+    )
+    decisions = CommitteeDecision.objects.bulk_create(
+        [
+            CommitteeDecision(application=a, outcome="K", decided_by=committee)
+            for a in applications
+        ],
+        batch_size=1000,
+    )
+    return [d.pk for d in decisions]
+
+
+def run_over(ids: list[int], *, timers: dict[str, float] | None = None):
+    """An issuing run over exactly these decisions, executed in this process."""
+    from lms.certification import issuing
+    from lms.certification.models import IssuingRun
+    from lms.models import User
+
+    admin = User.objects.get(email="admin.lsp@lms.example")
+    run = IssuingRun.objects.create(started_by=admin, total=len(ids), decision_ids=ids)
+    if timers is not None:
+        # Split the time between the database part and the documents.
+        issue, store = issuing.certificate_issue, issuing.certificate_files_store
+
+        def timed_issue(**kwargs):
+            begun = time.perf_counter()
+            try:
+                return issue(**kwargs)
+            finally:
+                timers["issue"] += time.perf_counter() - begun
+
+        def timed_store(certificate):
+            begun = time.perf_counter()
+            store(certificate)
+            timers["files"] += time.perf_counter() - begun
+
+        issuing.certificate_issue, issuing.certificate_files_store = (
+            timed_issue,
+            timed_store,
+        )
+    try:
+        return issuing.issuing_run_execute(run=run)
+    finally:
+        if timers is not None:
+            issuing.certificate_issue, issuing.certificate_files_store = issue, store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", "--certificates", type=int, default=2000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print("warning: not PostgreSQL; figures are for", connection.vendor)
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", "--force", verbosity=0)
+    tag = uuid.uuid4().hex[:6].upper()
+    begun = time.perf_counter()
+    ids = build(args.certificates + 50, tag)
+    print(
+        f"set-up: {len(ids)} K decisions in {time.perf_counter() - begun:.1f} s "
+        "(not part of the figure)"
+    )
+
+    # Queries, counted on a small run of its own (the same code path).
+    small, main_ids = ids[:50], ids[50:]
+    with CaptureQueriesContext(connection) as queries:
+        run = run_over(small)
+    assert run.state == "done" and run.done == 50, (run.state, run.problems[:3])
+    print(f"queries per certificate: {len(queries) / 50:.1f} (run of 50, batch 100)")
+
+    timers = {"issue": 0.0, "files": 0.0}
+    begun = time.perf_counter()
+    run = run_over(main_ids, timers=timers)
+    wall = time.perf_counter() - begun
+    assert run.state == "done" and run.done == len(main_ids), run.problems[:3]
+    n = len(main_ids)
+    per = wall / n
+    print(f"issued {n} certificates (PDF + signed credential stored) in {wall:.1f} s")
+    print(
+        f"per certificate: {per * 1000:.1f} ms "
+        f"(issue transaction {timers['issue'] / n * 1000:.1f} ms, "
+        f"PDF + credential + storage {timers['files'] / n * 1000:.1f} ms)"
+    )
+    projected = per * 32_000
+    print(
+        f"projected for 32,000: {projected:.0f} s = {projected / 60:.1f} min "
+        "(target <= 10 min)"
+    )
+
+    from lms.certification.credentials import certificate_credential
+    from lms.certification.models import Certificate
+    from lms.certification.pdf import certificate_pdf
+
+    certificate = Certificate.objects.select_related("scheme", "body").get(
+        decision_id=main_ids[0]
+    )
+    pdf_times, sign_times = [], []
+    for _ in range(50):
+        begun = time.perf_counter()
+        pdf = certificate_pdf(certificate)
+        pdf_times.append(time.perf_counter() - begun)
+        begun = time.perf_counter()
+        certificate_credential(certificate)
+        sign_times.append(time.perf_counter() - begun)
+    pdf_times.sort()
+    print(
+        f"one PDF: median {statistics.median(pdf_times) * 1000:.1f} ms, "
+        f"p95 {pdf_times[int(len(pdf_times) * 0.95) - 1] * 1000:.1f} ms, "
+        f"{len(pdf) // 1024} KB (target <= 50 ms); signed credential: median "
+        f"{statistics.median(sign_times) * 1000:.2f} ms"
+    )
+    print(
+        "certificates present once per decision:",
+        Certificate.objects.filter(decision_id__in=ids).count() == len(ids),
+    )
+
+
+if __name__ == "__main__":
+    main()
