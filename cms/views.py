@@ -20,6 +20,7 @@ from django.views.decorators.http import (
 from cms.models import CoursePage
 from courses import exports, selectors, services
 from courses.models import Course, Module
+from lms.exports import export_logged
 from lms.models import Province, TimeZone, User
 from lms.selectors import user_is_staff_member
 
@@ -159,6 +160,12 @@ def cohort_roster_export(
     """The roster as CSV or XLSX, from the same selector as the page."""
     _staff(request)
     cohort = selectors.cohort_get_for_staff(user=request.user, cohort_id=cohort_id)
+    export_logged(
+        user=request.user,
+        name="cohort_roster",
+        file_format=file_format,
+        parameters={"cohort": cohort.pk, "course": cohort.course.code},
+    )
     name = f"roster-{cohort.course.code}-{cohort.number}".replace(" ", "_")
     if file_format == "csv":
         body = exports.roster_csv(user=request.user, cohort=cohort)

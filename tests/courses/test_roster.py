@@ -78,3 +78,11 @@ def test_exports_neutralise_formula_cells(staff_client):
     xlsx = client.get(reverse("cms:cohort_roster_export", args=[cohort.pk, "xlsx"]))
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(row=2, column=1).value == "'=HYPERLINK(1)"
+    # Both downloads are in the export log, and nobody else's 404 is.
+    from lms.models import ExportLog
+
+    logged = list(ExportLog.objects.values_list("name", "file_format", "user__email"))
+    assert logged == [
+        ("cohort_roster", "xlsx", "penyelenggara.r3@lms.example"),
+        ("cohort_roster", "csv", "penyelenggara.r3@lms.example"),
+    ]
