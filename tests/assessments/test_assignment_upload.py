@@ -211,7 +211,8 @@ def test_on_the_page_a_trainee_attaches_removes_and_submits_files(started, setti
         follow=True,
     )
     page = response.content.decode()
-    assert "salah.pdf: the content is not a .pdf file." in page
+    # The site speaks Indonesian by default.
+    assert "salah.pdf: isinya bukan berkas .pdf." in page
     assert 'data-testid="file"' in page and "rencana.pdf" in page
     kept = AnswerFile.objects.get()
     assert kept.answer.response == "Rencana terlampir."
@@ -269,7 +270,7 @@ def test_the_api_attaches_lists_and_removes_files(started):
     file_id = response.json()["id"]
     refused = client.post(f"{base}/files", {"slot": "1", "file": upload("x.pdf", EXE)})
     assert refused.status_code == 422
-    assert refused.json()["detail"] == ["x.pdf: the content is not a .pdf file."]
+    assert refused.json()["detail"] == ["x.pdf: isinya bukan berkas .pdf."]
     slots = client.get(base).json()["slots"]
     assert [f["name"] for f in slots[0]["files"]] == ["rencana.pdf"]
     assert client.delete(f"{base}/files/{file_id}").status_code == 204

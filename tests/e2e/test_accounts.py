@@ -45,7 +45,9 @@ def test_sign_up_verify_sign_in_switch_language_sign_out(
     page.get_by_test_id("switch-language").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name="Regional training centres").is_visible()
+    # The home after sign-in, now in English.
+    assert page.get_by_role("heading", name="Welcome, Wulan Sari").is_visible()
+    assert page.get_by_role("link", name="Find a course in the catalogue").is_visible()
 
     page.get_by_test_id("sign-out").click()
     page.wait_for_load_state()
