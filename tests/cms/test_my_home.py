@@ -63,9 +63,7 @@ def test_anonymous_is_sent_to_sign_in(client):
     assert "/accounts/login/" in response["Location"]
 
 
-def test_the_trainee_home_runs_the_same_queries_with_more_data(
-    client, user_by_email
-):
+def test_the_trainee_home_runs_the_same_queries_with_more_data(client, user_by_email):
     from assessments import services as assessment_services
     from tests.assessments.builders import all_true, quiz_make
 
