@@ -15,6 +15,10 @@ class H5PConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Importing the module registers the built-in re-scorers; other apps add
-        # theirs with `courses.h5p.core.scores.registry.register(machine_name)`.
-        from courses.h5p.core import scores  # noqa: F401
+        # The project's re-scorer registry gets the core's built-in types here;
+        # other apps add theirs with `courses.h5p.scoring.registry.register(cls)`
+        # in their own ready().
+        from courses.h5p.core.rescorers import register_builtin
+        from courses.h5p.scoring import registry
+
+        register_builtin(registry)

@@ -1,4 +1,4 @@
-"""Writes of the H5P engine: xAPI intake and saved user state.
+"""Writes of the H5P engine: package import, xAPI intake and saved user state.
 
 Every statement is checked before anything is written, and every problem is
 reported at once. Statements are stored once (their id makes a retry harmless)
@@ -7,10 +7,9 @@ and never changed; only a top-level statement closes an attempt.
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -24,7 +23,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from courses.h5p import storage
-from courses.h5p.core.package import Limits, PackageInvalid, Problem, read_package
+from courses.h5p.core.libraries import (
+    LibraryChange,
+    LibraryRef,
+    LibraryVersion,
+    compare_versions,
+)
+from courses.h5p.core.problems import PackageInvalid, Problem
+from courses.h5p.core.rescoring import SUB_CONTENT_ID
+from courses.h5p.core.validation import (
+    Limits,
+    PackageLibrary,
+    ValidatedPackage,
+    validate_package,
+)
 from courses.h5p.models import (
     H5PAttempt,
     H5PContent,
@@ -57,7 +69,6 @@ KNOWN_VERBS = {
 } | {"http://id.tincanapi.com/verb/scored"}
 # Verbs whose top-level statement, with a score, closes an attempt.
 CLOSING_VERBS = {VERB_PREFIX + "answered", VERB_PREFIX + "completed"}
-SUB_CONTENT_EXTENSION = "http://h5p.org/x-api/h5p-subContentId"
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,8 @@ def _number(value: Any) -> float | None:
 def _sub_content_id(statement: dict[str, Any]) -> str:
     obj = statement.get("object") or {}
     extensions = (obj.get("definition") or {}).get("extensions") or {}
-    if extensions.get(SUB_CONTENT_EXTENSION):
-        return str(extensions[SUB_CONTENT_EXTENSION])
+    if extensions.get(SUB_CONTENT_ID):
+        return str(extensions[SUB_CONTENT_ID])
     query = parse_qs(urlsplit(str(obj.get("id", ""))).query)
     return query.get("subContentId", [""])[0]
 
@@ -246,6 +257,86 @@ def _problem_messages(problems: list[Problem]) -> list[str]:
     return [problem.message(language) for problem in problems]
 
 
+def _version(row: H5PLibrary) -> LibraryVersion:
+    return LibraryVersion(
+        machine_name=row.machine_name,
+        major=row.major_version,
+        minor=row.minor_version,
+        patch=row.patch_version,
+        content_hash=row.content_hash,
+    )
+
+
+def _installed_dependencies(row: H5PLibrary) -> set[LibraryRef]:
+    # Stored as [[machine_name, major, minor], ...]; rows made by hand may hold
+    # anything, so skip what is not a reference rather than crash an import.
+    refs = set()
+    for item in row.dependencies or []:
+        if isinstance(item, list | tuple) and len(item) == 3:
+            refs.add(LibraryRef(str(item[0]), int(item[1]), int(item[2])))
+    return refs
+
+
+def _libraries_in_use(
+    package: ValidatedPackage,
+) -> tuple[dict[LibraryRef, H5PLibrary], list[Problem]]:
+    """Installed rows of every library the content needs, and what is missing.
+
+    The package's own libraries count as available. A library it relies on
+    without carrying must be installed, and so must what that installed library
+    needs in turn: the dependencies are followed level by level, one query per
+    level, and every library found neither in the package nor installed is one
+    `library_missing` problem.
+    """
+    carried = {library.ref for library in package.libraries}
+    rows: dict[LibraryRef, H5PLibrary] = {}
+    missing: set[LibraryRef] = set()
+    level = carried | package.missing_libraries()
+    seen = set(level)
+    while level:
+        found: dict[LibraryRef, H5PLibrary] = {}
+        for row in H5PLibrary.objects.filter(
+            machine_name__in={ref.machine_name for ref in level}
+        ):
+            ref = LibraryRef(row.machine_name, row.major_version, row.minor_version)
+            if ref in level:
+                found[ref] = row
+        rows.update(found)
+        missing |= {ref for ref in level - found.keys() if ref not in carried}
+        # An installed copy that stays in place brings its own dependencies,
+        # which may differ from the package's copy (or the package has none).
+        level = set()
+        for ref, row in found.items():
+            library = package.library(ref)
+            if (
+                library is None
+                or not compare_versions(
+                    _version(row), _package_version(library)
+                ).replaces_installed
+            ):
+                level |= _installed_dependencies(row) - seen
+        seen |= level
+    problems = [
+        Problem("library_missing", params={"library": ref.folder})
+        for ref in sorted(missing)
+    ]
+    return rows, problems
+
+
+def _package_version(library: PackageLibrary) -> LibraryVersion:
+    return LibraryVersion(
+        machine_name=library.machine_name,
+        major=library.major,
+        minor=library.minor,
+        patch=library.patch,
+        content_hash=library.content_hash,
+    )
+
+
+def _json_file(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
 def content_import(
     *,
     source: str | IO[bytes],
@@ -260,27 +351,35 @@ def content_import(
     or a newer patch of an installed one, needs the right to install library
     code (`h5p.install_h5plibrary`, or an operator's command); without it the
     whole import is refused. A package carrying an installed version with other
-    files keeps the installed files and says so. On any refusal nothing is
-    written to storage or the database.
+    files (or an older patch) keeps the installed files and says so. A package
+    relying on libraries that are neither in it nor installed is refused, naming
+    each. On any refusal nothing is written to storage or the database.
+
+    `source` is a path or a seekable binary file that stays open until this
+    returns: files are streamed out of it a second time once it validated.
     """
     try:
-        package = read_package(source, limits=limits)
+        package = validate_package(source, limits=limits)
     except PackageInvalid as exc:
         raise ValidationError(_problem_messages(exc.problems)) from None
-    installed = {
-        (lib.machine_name, lib.major_version, lib.minor_version): lib
-        for lib in H5PLibrary.objects.filter(
-            machine_name__in=[lib.machine_name for lib in package.libraries]
-        )
-    }
-    to_install, to_upgrade, kept = [], [], []
+    rows, missing = _libraries_in_use(package)
+    if missing:
+        raise ValidationError(_problem_messages(missing))
+    to_install: list[PackageLibrary] = []
+    to_upgrade: list[PackageLibrary] = []
+    kept: list[str] = []
     for library in package.libraries:
-        existing = installed.get((library.machine_name, library.major, library.minor))
+        existing = rows.get(library.ref)
         if existing is None:
             to_install.append(library)
-        elif library.patch > existing.patch_version:
+            continue
+        change = compare_versions(_version(existing), _package_version(library))
+        if change.replaces_installed:
             to_upgrade.append(library)
-        elif library.content_hash != existing.content_hash:
+        elif change in (
+            LibraryChange.SAME_VERSION_DIFFERENT_FILES,
+            LibraryChange.PATCH_DOWNGRADE,
+        ):
             kept.append(library.folder)
     if (to_install or to_upgrade) and not can_install_libraries:
         names = ", ".join(lib.folder for lib in [*to_install, *to_upgrade])
@@ -297,11 +396,10 @@ def content_import(
     written: list[str] = []
     try:
         with transaction.atomic():
-            rows = dict(installed)
             for library in [*to_install, *to_upgrade]:
                 written += storage.write_files(
                     storage.library_path(library.folder),
-                    _members(source, library.files, strip=library.folder + "/"),
+                    package.iter_library_files(library),
                 )
                 row, _created = H5PLibrary.objects.update_or_create(
                     machine_name=library.machine_name,
@@ -312,39 +410,52 @@ def content_import(
                         "title": library.title,
                         "runnable": library.runnable,
                         "content_hash": library.content_hash,
-                        "preloaded_js": library.preloaded_js,
-                        "preloaded_css": library.preloaded_css,
+                        "preloaded_js": list(library.preloaded_js),
+                        "preloaded_css": list(library.preloaded_css),
                         "dependencies": [
                             [d.machine_name, d.major, d.minor]
-                            for d in library.dependencies
+                            for d in library.preloaded_dependencies
                         ],
                         "installed_by": user,
                     },
                 )
-                rows[(library.machine_name, library.major, library.minor)] = row
-            main = package.main_library
+                rows[library.ref] = row
+            raw = dict(package.metadata.raw)
             metadata = {
                 key: value
-                for key, value in package.h5p.items()
+                for key, value in raw.items()
                 if key not in {"preloadedDependencies", "editorDependencies"}
             }
             content = H5PContent(
                 centre=centre,
                 title=package.title[:255],
-                language=str(package.h5p.get("language", ""))[:10],
-                license=str(package.h5p.get("license", ""))[:40],
+                language=package.metadata.language[:10],
+                license=(package.metadata.license or "")[:40],
                 metadata=metadata,
-                main_library=rows[(main.machine_name, main.major, main.minor)],
-                params=package.content_params,
+                main_library=rows[package.main_library],
+                params=dict(package.content),
                 uploaded_by=user,
             )
             content.full_clean(exclude=["main_library", "uploaded_by", "centre"])
             content.save()
             content.libraries.set(rows.values())
+            base = storage.content_path(content.uuid)
+            # The player reads h5p.json and content.json from the content folder;
+            # they are written from what was validated, the media streamed out.
             written += storage.write_files(
-                storage.content_path(content.uuid),
-                _members(source, ["h5p.json", *package.content_files]),
+                base,
+                [
+                    ("h5p.json", _json_file(raw)),
+                    ("content/content.json", _json_file(package.content)),
+                ],
             )
+            written += storage.write_files(
+                f"{base}/content", package.iter_content_files()
+            )
+    except PackageInvalid as exc:
+        # The archive changed between validation and storing.
+        storage.delete_files(written)
+        raise ValidationError(_problem_messages(exc.problems)) from None
     except Exception:
         storage.delete_files(written)
         raise
@@ -354,20 +465,6 @@ def content_import(
         upgraded=[lib.folder for lib in to_upgrade],
         kept=kept,
     )
-
-
-def _members(
-    source: str | IO[bytes], names: list[str], *, strip: str = ""
-) -> Iterator[tuple[str, bytes]]:
-    """Copy validated members out of the archive, one at a time.
-
-    The archive is read again here; validation already bounded every size.
-    """
-    if hasattr(source, "seek"):
-        source.seek(0)
-    with zipfile.ZipFile(source) as archive:
-        for name in names:
-            yield name.removeprefix(strip), archive.read(name)
 
 
 def content_delete(*, content: H5PContent) -> None:

@@ -12,7 +12,7 @@ inside a database transaction and removes what it wrote if that fails.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from io import BytesIO
+from typing import BinaryIO
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -28,10 +28,13 @@ def content_path(content_uuid: object, relative: str = "") -> str:
     return f"{ROOT}/content/{content_uuid}/{relative}".rstrip("/")
 
 
-def write_files(base: str, files: Iterable[tuple[str, bytes | BytesIO]]) -> list[str]:
-    """Write (relative path, data) pairs below `base`, replacing existing files.
+def write_files(base: str, files: Iterable[tuple[str, bytes | BinaryIO]]) -> list[str]:
+    """Write (relative path, data or stream) pairs below `base`, replacing files.
 
-    Returns the storage names written, so a failed import can remove them.
+    Returns the storage names written, so a failed import can remove them. A
+    stream that fails half-way (the archive changed under it) leaves no partial
+    file behind: storages keep what they wrote before the error, so it is
+    removed here before the error goes on.
     """
     written = []
     for relative, data in files:
@@ -39,7 +42,12 @@ def write_files(base: str, files: Iterable[tuple[str, bytes | BytesIO]]) -> list
         if default_storage.exists(name):
             default_storage.delete(name)
         payload = ContentFile(data) if isinstance(data, bytes) else File(data)
-        saved = default_storage.save(name, payload)
+        try:
+            saved = default_storage.save(name, payload)
+        except Exception:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            raise
         written.append(saved)
     return written
 

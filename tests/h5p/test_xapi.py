@@ -208,3 +208,115 @@ def test_only_a_verified_attempt_becomes_evidence_for_its_kuk(
     assert [r.criterion_id for r in rows] == sorted(c.pk for c in criteria)
     assert all(r.verified and r.outcome == "met" and r.score == 2 for r in rows)
     assert rows[0].source_title == drag.title
+
+
+MULTI = {
+    "answers": [
+        {"text": "Jakarta", "correct": True},
+        {"text": "Bandung", "correct": False},
+        {"text": "Nusantara", "correct": True},
+    ],
+    "behaviour": {"type": "auto", "singlePoint": False},
+}
+QUIZ = {
+    "questions": [
+        {
+            "library": "H5P.TrueFalse 1.8",
+            "subContentId": "a",
+            "params": {"correct": "true"},
+        },
+        {"library": "H5P.MultiChoice 1.16", "subContentId": "b", "params": MULTI},
+        {"library": "H5P.AdvancedText 1.1", "subContentId": "c", "params": {}},
+    ]
+}
+
+
+def play_quiz(trainee, quiz, answers: dict[str, str], claimed: float):
+    """The player's statements: one per answered child, then the quiz's own."""
+    for sub_content_id, response in answers.items():
+        xapi_statement_record(
+            user=trainee,
+            content=quiz,
+            statement=statement(
+                user=trainee,
+                content=quiz,
+                raw=0,
+                max_=2,
+                response=response,
+                sub_content_id=sub_content_id,
+            ),
+        )
+    return xapi_statement_record(
+        user=trainee,
+        content=quiz,
+        statement=statement(user=trainee, content=quiz, raw=claimed, max_=3),
+    ).attempt
+
+
+def test_a_question_set_is_rescored_from_its_childrens_statements(trainee, db):
+    quiz = make_content(machine_name="H5P.QuestionSet", params=QUIZ, enrol=PLAYERS)
+    honest = play_quiz(trainee, quiz, {"a": "true", "b": "0"}, claimed=2)
+    assert (honest.raw, honest.max, honest.verified, honest.flagged) == (
+        2,
+        3,
+        True,
+        False,
+    )
+    # The next attempt's children only: "b" is now wrong, the claim still says 3.
+    forged = play_quiz(trainee, quiz, {"a": "true", "b": "1"}, claimed=3)
+    assert (forged.raw, forged.verified, forged.flagged) == (1, False, True)
+    # A question left unanswered counts 0, as the player counts it.
+    skipped = play_quiz(trainee, quiz, {"a": "true"}, claimed=1)
+    assert (skipped.raw, skipped.max, skipped.verified) == (1, 3, True)
+
+
+@pytest.mark.parametrize("earlier", [0, 40])
+@pytest.mark.parametrize(
+    ("machine_name", "params", "response", "budget"),
+    [
+        # A simple type never reads its children: no extra query.
+        ("H5P.TrueFalse", {"correct": "true"}, "true", 2),
+        # A composite reads the children's statements once.
+        ("H5P.QuestionSet", QUIZ, None, 3),
+    ],
+)
+def test_rescoring_queries_do_not_grow_with_history(
+    trainee, db, earlier, machine_name, params, response, budget
+):
+    exercise = make_content(machine_name=machine_name, params=params, enrol=PLAYERS)
+    for _ in range(earlier):
+        xapi_statement_record(
+            user=trainee,
+            content=exercise,
+            statement=statement(
+                user=trainee, content=exercise, raw=0, max_=1, response="false"
+            ),
+        )
+    data = statement(user=trainee, content=exercise, raw=0, max_=1, response=response)
+    with CaptureQueriesContext(connection) as queries:
+        outcome = xapi_statement_record(user=trainee, content=exercise, statement=data)
+    writes = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(writes) <= budget, [q["sql"] for q in writes]
+    assert outcome.statement.verified_max is not None  # the server did score it
+
+
+def test_verifiable_means_every_scoring_part_can_be_rescored(db):
+    import zipfile
+
+    from courses.h5p.scoring import is_verifiable
+    from tests.h5p.h5p_factories import SAMPLES
+
+    with zipfile.ZipFile(SAMPLES / "valid" / "column-mixed-questions.h5p") as archive:
+        column = json.loads(archive.read("content/content.json"))
+    assert not is_verifiable(make_content(machine_name="H5P.Column", params=column))
+    blanks_only = {
+        "content": [
+            item
+            for item in column["content"]
+            if item["content"]["library"].split(" ")[0]
+            in {"H5P.Blanks", "H5P.AdvancedText"}
+        ]
+    }
+    assert is_verifiable(make_content(machine_name="H5P.Column", params=blanks_only))
+    assert is_verifiable(make_content(machine_name="H5P.DragText", params=DRAG_TEXT))
+    assert not is_verifiable(make_content(machine_name="H5P.GreetingCard"))
