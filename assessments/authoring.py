@@ -353,7 +353,9 @@ def question_save(
             changed = True
         else:
             question = (
-                Question.objects.select_for_update()
+                # Lock the question row only: the version join is an outer join,
+                # which PostgreSQL will not lock.
+                Question.objects.select_for_update(of=("self",))
                 .select_related("current_version")
                 .get(pk=question.pk)
             )
