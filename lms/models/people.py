@@ -157,6 +157,9 @@ class Profile(models.Model):
         verbose_name=_("province"),
     )
     regency = models.CharField(_("regency/city"), max_length=120, blank=True)
+    # The trainee's role in the programme (e.g. "Pendamping PKH"), from the
+    # trainee import; kept here so it survives an import without a cohort.
+    role_type = models.CharField(_("role type"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("profile")
