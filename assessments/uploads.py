@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import filetype
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -108,8 +109,19 @@ def rules_for(section: Section) -> UploadRules:
     )
 
 
-def _suffix(name: str) -> str:
+def file_suffix(name: str) -> str:
+    """The lower-case extension of a file name, "" when it has none."""
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def neutral_name(stem: str, original_name: str) -> str:
+    """A download name that hides the uploader's own file name but keeps its type."""
+    return f"{stem}.{file_suffix(original_name)[:10] or 'bin'}"
+
+
+def file_download(file_field: Any, *, name: str) -> FileResponse:
+    """A stored answer or feedback file as an attachment called `name`."""
+    return FileResponse(file_field.open("rb"), as_attachment=True, filename=name)
 
 
 def _head(upload: UploadedFile) -> bytes:
@@ -123,7 +135,7 @@ def file_problems(upload: UploadedFile, rules: UploadRules) -> list[str]:
     """Every reason to refuse one file, each naming the file."""
     name = upload.name or ""
     problems = []
-    suffix = _suffix(name)
+    suffix = file_suffix(name)
     if suffix not in rules.file_types:
         problems.append(
             _("%(name)s: this type of file is not accepted (accepted: %(types)s).")

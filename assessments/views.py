@@ -12,7 +12,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -247,14 +247,6 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _download(file_field, name: str) -> FileResponse:
-    return FileResponse(file_field.open("rb"), as_attachment=True, filename=name)
-
-
-def _suffix(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower()[:10] if "." in name else "bin"
-
-
 @login_required
 @require_GET
 def answer_file(request: HttpRequest, attempt_uuid: uuid.UUID, file_id: int):
@@ -262,7 +254,7 @@ def answer_file(request: HttpRequest, attempt_uuid: uuid.UUID, file_id: int):
     _attempt, found = selectors.answer_file_get_for_trainee(
         request.user, attempt_uuid, file_id
     )
-    return _download(found.file, found.original_name)
+    return uploads.file_download(found.file, name=found.original_name)
 
 
 @login_required
@@ -274,8 +266,8 @@ def feedback_file(request: HttpRequest, attempt_uuid: uuid.UUID, file_id: int):
     )
     if not results.result_visible(attempt):
         raise Http404
-    name = f"umpan-balik-{found.pk}.{_suffix(found.original_name)}"
-    return _download(found.file, name)
+    name = uploads.neutral_name(f"umpan-balik-{found.pk}", found.original_name)
+    return uploads.file_download(found.file, name=name)
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.grading import exports, forms, selectors, services
 from assessments.grading.models import SubmissionState
+from assessments.uploads import file_download, neutral_name
 from lms.exports import export_logged
 
 
@@ -160,14 +161,6 @@ def mark(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("grading:mark", code=code)
 
 
-def _download(file_field: Any, name: str) -> FileResponse:
-    return FileResponse(file_field.open("rb"), as_attachment=True, filename=name)
-
-
-def _suffix(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower()[:10] if "." in name else "bin"
-
-
 @login_required
 @require_http_methods(["GET"])
 def answer_file(request: HttpRequest, code: str, file_id: int) -> FileResponse:
@@ -176,8 +169,8 @@ def answer_file(request: HttpRequest, code: str, file_id: int) -> FileResponse:
     submission, found = selectors.answer_file_get_for_grader(
         request.user, code, file_id
     )
-    name = f"{submission.candidate_code}-{found.pk}.{_suffix(found.original_name)}"
-    return _download(found.file, name)
+    name = neutral_name(f"{submission.candidate_code}-{found.pk}", found.original_name)
+    return file_download(found.file, name=name)
 
 
 @login_required
@@ -187,11 +180,10 @@ def feedback_file(request: HttpRequest, code: str, file_id: int) -> FileResponse
     submission, found = selectors.feedback_file_get_for_grader(
         request.user, code, file_id
     )
-    name = (
-        f"{submission.candidate_code}-umpan-balik-{found.pk}."
-        f"{_suffix(found.original_name)}"
+    name = neutral_name(
+        f"{submission.candidate_code}-umpan-balik-{found.pk}", found.original_name
     )
-    return _download(found.file, name)
+    return file_download(found.file, name=name)
 
 
 @login_required
