@@ -54,11 +54,14 @@ from assessments.models import (
 from assessments.questions.parsed import TEXT_FORMATS
 from assessments.questions.types import question_types
 from lms.models import (
-    Membership,
     Organisation,
     OrganisationKind,
     PerformanceCriterion,
-    Role,
+)
+from lms.selectors import (
+    CENTRE_STAFF_ROLES,
+    organisation_ids_for_roles,
+    user_is_central_admin,
 )
 
 BATCH_SIZE = 1000
@@ -918,22 +921,11 @@ def section_remove(*, section: Section) -> None:
 
 def author_centre_ids(user: Any) -> list[int]:
     """The centres where the person is a trainer or centre admin."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        Membership.objects.active()
-        .filter(user=user, role__in=(Role.TRAINER, Role.CENTRE_ADMIN))
-        .values_list("organisation_id", flat=True)
-    )
+    return sorted(organisation_ids_for_roles(user, CENTRE_STAFF_ROLES))
 
 
 def author_is_central(user: Any) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser
-        or Membership.objects.active()
-        .filter(user=user, role=Role.CENTRAL_ADMIN)
-        .exists()
-    )
+    return user_is_central_admin(user)
 
 
 def author_centres(user: Any) -> QuerySet[Organisation]:

@@ -28,23 +28,8 @@ from assessments.models import (
     GradingMethod,
 )
 from assessments.questions.types import question_types
-from lms.models import Membership, Role
-
-CENTRE_STAFF_ROLES = (Role.TRAINER, Role.CENTRE_ADMIN)
-
-
-def _centre_ids(user: Any, roles: tuple[str, ...]) -> QuerySet:
-    return (
-        Membership.objects.active()
-        .filter(user=user, role__in=roles)
-        .values("organisation_id")
-    )
-
-
-def _is_central(user: Any) -> bool:
-    return user.is_superuser or (
-        Membership.objects.active().filter(user=user, role=Role.CENTRAL_ADMIN).exists()
-    )
+from lms.models import Role
+from lms.selectors import centre_ids_for_staff, organisation_ids_for_roles
 
 
 def assessment_list_for_trainee(user: Any) -> QuerySet[Assessment]:
@@ -54,7 +39,7 @@ def assessment_list_for_trainee(user: Any) -> QuerySet[Assessment]:
     return (
         Assessment.objects.filter(
             status=AssessmentStatus.PUBLISHED,
-            centre_id__in=_centre_ids(user, (Role.TRAINEE,)),
+            centre_id__in=organisation_ids_for_roles(user, (Role.TRAINEE,)),
         )
         .select_related("centre")
         .order_by("closes_at", "code")
@@ -169,9 +154,10 @@ def assessment_list_for_staff(user: Any) -> QuerySet[Assessment]:
     )
     if not user.is_authenticated:
         return assessments.none()
-    if _is_central(user):
+    centre_ids = centre_ids_for_staff(user)
+    if centre_ids is None:
         return assessments
-    return assessments.filter(centre_id__in=_centre_ids(user, CENTRE_STAFF_ROLES))
+    return assessments.filter(centre_id__in=centre_ids)
 
 
 def assessment_get_for_staff(user: Any, assessment_uuid: Any) -> Assessment:

@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from lms.models import Membership, Organisation, Role, User
+from lms.selectors import centre_ids_for_staff
 
 from .models import (
     Cohort,
@@ -18,34 +19,6 @@ from .models import (
     Module,
     ModuleProgress,
 )
-
-# Centre roles that follow their own centre's cohorts.
-CENTRE_STAFF_ROLES = (Role.TRAINER, Role.CENTRE_ADMIN)
-
-
-def centre_ids_for_staff(user: User) -> set[int] | None:
-    """Centres whose courses a staff member may see; None means every centre.
-
-    One query, cached on the user object for the request.
-    """
-    if not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return None
-    cached = getattr(user, "_courses_centre_ids", False)
-    if cached is not False:
-        return cached
-    pairs = list(
-        Membership.objects.active()
-        .filter(user=user)
-        .values_list("role", "organisation_id")
-    )
-    if any(role == Role.CENTRAL_ADMIN for role, _ in pairs):
-        result = None
-    else:
-        result = {org for role, org in pairs if role in CENTRE_STAFF_ROLES}
-    user._courses_centre_ids = result
-    return result
 
 
 def course_list_for_catalogue(

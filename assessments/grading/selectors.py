@@ -33,7 +33,8 @@ from assessments.grading.models import (
     SubmissionState,
 )
 from assessments.models import AnswerFile, Attempt
-from lms.models import Membership, Organisation, OrganisationKind, Role, User
+from lms.models import Organisation, OrganisationKind, Role, User
+from lms.selectors import centre_ids_for_staff, organisation_ids_for_roles
 
 PAGE_SIZE = 50
 SORTS = {
@@ -42,7 +43,6 @@ SORTS = {
     # Grouped by assessment (in creation order), so the index serves it too.
     "assessment": ("assessment_id", "submitted_at", "pk"),
 }
-CENTRE_STAFF_ROLES = (Role.TRAINER, Role.CENTRE_ADMIN)
 
 
 def grader_university_ids(user: Any) -> list[int]:
@@ -54,11 +54,7 @@ def grader_university_ids(user: Any) -> list[int]:
     """
     cached = getattr(user, "_grading_university_ids", None)
     if cached is None:
-        cached = sorted(
-            Membership.objects.active()
-            .filter(user=user, role=Role.GRADER)
-            .values_list("organisation_id", flat=True)
-        )
+        cached = sorted(organisation_ids_for_roles(user, (Role.GRADER,)))
         user._grading_university_ids = cached
     return cached
 
@@ -204,24 +200,15 @@ def submission_rubric_rows(submission: Submission) -> list[Any]:
 # Centre staff ---------------------------------------------------------------------
 
 
-def _is_central(user: Any) -> bool:
-    return user.is_superuser or (
-        Membership.objects.active().filter(user=user, role=Role.CENTRAL_ADMIN).exists()
-    )
-
-
 def centre_list_for_staff(user: Any) -> QuerySet[Organisation]:
     """The centres whose grading a person manages (all for the central admin)."""
     centres = Organisation.objects.filter(kind=OrganisationKind.CENTRE)
     if not user.is_authenticated:
         return centres.none()
-    if _is_central(user):
-        return centres.order_by("code")
-    return centres.filter(
-        pk__in=Membership.objects.active()
-        .filter(user=user, role__in=CENTRE_STAFF_ROLES)
-        .values("organisation_id")
-    ).order_by("code")
+    centre_ids = centre_ids_for_staff(user)
+    if centre_ids is not None:
+        centres = centres.filter(pk__in=centre_ids)
+    return centres.order_by("code")
 
 
 def centre_get_for_staff(user: Any, code: str) -> Organisation:

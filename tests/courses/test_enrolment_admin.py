@@ -99,4 +99,4 @@ def test_request_list_query_count_is_constant(
     assert response.content.decode().count('name="enrolment"') == size
 
 
-QUERIES = 8
+QUERIES = 7
