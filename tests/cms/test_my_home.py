@@ -82,3 +82,43 @@ def test_the_trainee_home_runs_the_same_queries_with_more_data(client, user_by_e
     page, after = home_of(client, user_by_email, TRAINEE)
     assert 'data-testid="home-results"' in page
     assert before == after
+
+
+def english_home(client, user_by_email, email) -> str:
+    client.cookies["django_language"] = "en"
+    page, _queries = home_of(client, user_by_email, email)
+    return page
+
+
+def test_the_centre_panel_counts_waiting_enrolment_requests(client, user_by_email):
+    from courses import services as course_services
+    from courses.models import Course
+    from tests.courses.helpers import course_publish
+
+    page = english_home(client, user_by_email, TRAINER)
+    assert "0 enrolment requests wait for a decision." in page
+
+    course_publish(code="HOME-REQ", policy="approval")
+    course = Course.objects.get(code="HOME-REQ")
+    course_services.enrolment_self_enrol(trainee=user_by_email(TRAINEE), course=course)
+    page = english_home(client, user_by_email, TRAINER)
+    assert "1 enrolment request waits for a decision." in page
+    # Another centre's trainer does not see R3's request.
+    page = english_home(client, user_by_email, "pelatih.r2@lms.example")
+    assert "0 enrolment requests wait for a decision." in page
+
+
+def test_the_trainee_panel_lists_the_course_and_the_due_quiz(client, user_by_email):
+    from courses import services as course_services
+    from courses.models import Course
+    from tests.assessments.builders import quiz_make
+    from tests.courses.helpers import course_publish
+
+    course_publish(code="HOME-OPEN")
+    course_services.enrolment_self_enrol(
+        trainee=user_by_email(TRAINEE), course=Course.objects.get(code="HOME-OPEN")
+    )
+    quiz = quiz_make(questions=1)
+    page = english_home(client, user_by_email, TRAINEE)
+    assert "Kursus HOME-OPEN" in page
+    assert quiz.title in page
