@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 
-from assessments.grading.models import FeedbackFile, Mark
+from assessments.grading.models import FeedbackFile, Mark, MarkerRole
 from assessments.instruments import instrument_types
 from assessments.models import (
     Answer,
@@ -30,6 +30,8 @@ from assessments.models import (
 from assessments.questions.types import question_types
 from lms.models import Role
 from lms.selectors import centre_ids_for_staff, organisation_ids_for_roles
+
+ROLE_ORDER = {MarkerRole.FIRST: 0, MarkerRole.SECOND: 1, MarkerRole.THIRD: 2}
 
 
 def assessment_list_for_trainee(user: Any) -> QuerySet[Assessment]:
@@ -102,24 +104,65 @@ def answer_files_for_attempt(attempt: Attempt) -> list[AnswerFile]:
     )
 
 
+@dataclass(frozen=True)
+class _DecidingMark:
+    submission_id: int
+    slot: int
+    marker_id: int
+    feedback: str
+
+
+def _deciding_marks(attempt: Attempt) -> list[_DecidingMark]:
+    """The completed marks that settled each answer's result (one query).
+
+    A third marker's mark decides alone; otherwise the first marker's (and, under
+    double marking, the second's) completed marks make the result. Drafts and
+    marks a later completion replaced are working notes, never shown to the
+    trainee.
+    """
+    newest: dict[tuple[int, str], _DecidingMark] = {}
+    rows = (
+        Mark.objects.filter(submission__attempt=attempt, final=True)
+        .order_by("version")
+        .values_list(
+            "submission_id", "submission__answer__slot", "role", "marker_id", "feedback"
+        )
+    )
+    for submission_id, slot, role, marker_id, feedback in rows:
+        newest[(submission_id, role)] = _DecidingMark(
+            submission_id, slot, marker_id, feedback
+        )
+    third = {key[0] for key in newest if key[1] == MarkerRole.THIRD}
+    return [
+        mark
+        for (submission_id, role), mark in sorted(
+            newest.items(), key=lambda item: (item[0][0], ROLE_ORDER[item[0][1]])
+        )
+        if submission_id not in third or role == MarkerRole.THIRD
+    ]
+
+
 def feedback_files_for_attempt(attempt: Attempt) -> dict[int, list[FeedbackFile]]:
-    """Markers' feedback files per slot (shown to the trainee once released)."""
+    """Feedback files per slot from the markers whose marks settled the result."""
+    deciding = {(m.submission_id, m.marker_id) for m in _deciding_marks(attempt)}
     files: dict[int, list[FeedbackFile]] = {}
     rows = FeedbackFile.objects.filter(submission__attempt=attempt).annotate(
         slot=F("submission__answer__slot")
     )
     for found in rows.order_by("slot", "created_at", "pk"):
-        files.setdefault(found.slot, []).append(found)
+        if (found.submission_id, found.uploaded_by_id) in deciding:
+            files.setdefault(found.slot, []).append(found)
     return files
 
 
 def feedback_file_get_for_trainee(
     user: Any, attempt_uuid: Any, file_id: int
 ) -> tuple[Attempt, FeedbackFile]:
-    """A feedback file of the person's own attempt (404 for anyone else)."""
+    """A feedback file of the person's own attempt from a deciding marker (else 404)."""
     attempt = attempt_get_for_trainee(user, attempt_uuid)
     found = FeedbackFile.objects.filter(pk=file_id, submission__attempt=attempt).first()
-    if found is None:
+    deciding = {(m.submission_id, m.marker_id) for m in _deciding_marks(attempt)}
+    if found is None or (found.submission_id, found.uploaded_by_id) not in deciding:
         raise Http404
     return attempt, found
 
@@ -329,8 +372,12 @@ def attempt_sheet(attempt: Attempt, answers: list[Answer]) -> list[SheetSlot]:
 
 
 def feedback_for_attempt(attempt: Attempt) -> dict[int, str]:
-    """Markers' feedback per slot of a released attempt (graders stay anonymous)."""
-    marks = Mark.objects.filter(submission__attempt=attempt, final=True).exclude(
-        feedback=""
-    )
-    return dict(marks.values_list("submission__answer__slot", "feedback"))
+    """Feedback per slot from the marks that settled it (graders stay anonymous).
+
+    Under double marking both markers' comments are shown, first marker first.
+    """
+    feedback: dict[int, list[str]] = {}
+    for mark in _deciding_marks(attempt):
+        if mark.feedback:
+            feedback.setdefault(mark.slot, []).append(mark.feedback)
+    return {slot: "\n\n".join(texts) for slot, texts in feedback.items()}
