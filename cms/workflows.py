@@ -21,8 +21,9 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from wagtail.models import (
     GroupApprovalTask,
     GroupPagePermission,
@@ -263,3 +264,85 @@ def hook_construct_page_action_menu(
         allowed = True
     if not allowed:
         menu_items[:] = [i for i in menu_items if i.name != "action-publish"]
+
+
+# Review of a whole course at once. Wagtail moderates page by page; a course is
+# a course page and its modules, so these submit and approve them together.
+
+
+def course_review_pages(*, course: CoursePage) -> list[Page]:
+    """The course page and its module pages, deepest first (modules before the
+    course, so the course publishes with its modules already live)."""
+    modules = ModulePage.objects.descendant_of(course).order_by("-depth", "path")
+    return [*modules.specific(), course]
+
+
+def _title(page: Page) -> dict[str, str]:
+    return {"title": page.get_admin_display_title()}
+
+
+@transaction.atomic
+def course_submit_for_review(*, course: CoursePage, user: Any) -> list[Page]:
+    """Submit the course page and every module page with changes to review.
+
+    Pages already under review or published without changes are left alone.
+    Every page the person may not submit is named and nothing is submitted.
+    """
+    problems: list[str] = []
+    pending: list[tuple[Page, Workflow]] = []
+    for page in course_review_pages(course=course):
+        unchanged = page.live and not page.has_unpublished_changes
+        if page.workflow_in_progress or unchanged:
+            continue
+        permissions = page.permissions_for_user(user)
+        workflow = page.get_workflow()
+        if not (permissions.can_edit() and permissions.can_submit_for_moderation()):
+            problems.append(
+                _("You may not submit “%(title)s” for review.") % _title(page)
+            )
+        elif workflow is None:
+            problems.append(_("“%(title)s” has no review workflow.") % _title(page))
+        else:
+            pending.append((page, workflow))
+    if problems:
+        raise ValidationError(problems)
+    if not pending:
+        raise ValidationError(
+            _(
+                "Nothing in this course waits to be submitted: every page is "
+                "published or already under review."
+            )
+        )
+    for page, workflow in pending:
+        workflow.start(page, user)
+    return [page for page, _workflow in pending]
+
+
+@transaction.atomic
+def course_approve(*, course: CoursePage, user: Any) -> list[Page]:
+    """Approve the current review task of every page of the course in review.
+
+    The reviewer's rights are Wagtail's own (the task's `get_actions`); every
+    page they may not approve is named and nothing is approved. Modules are
+    approved before the course page.
+    """
+    problems: list[str] = []
+    pending: list[tuple[Any, Any]] = []
+    for page in course_review_pages(course=course):
+        state = page.current_workflow_state
+        if state is None or state.current_task_state is None:
+            continue
+        task_state = state.current_task_state
+        task = task_state.task.specific
+        actions = {action[0] for action in task.get_actions(page, user)}
+        if "approve" not in actions:
+            problems.append(_("You may not approve “%(title)s”.") % _title(page))
+        else:
+            pending.append((task, task_state))
+    if problems:
+        raise ValidationError(problems)
+    if not pending:
+        raise ValidationError(_("Nothing in this course waits for your approval."))
+    for task, task_state in pending:
+        task.on_action(task_state, user, "approve")
+    return [task_state.workflow_state.content_object for _task, task_state in pending]

@@ -438,6 +438,15 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
             "committee": 200,
         },
     ),
+    # --- whole-course review (Wagtail admin) -------------------------------------
+    # Probed with a page id that does not exist; another centre's course answering
+    # 404 is tested in tests/cms/test_course_review.py.
+    "cms_course_review": (
+        "get",
+        "/admin/kursus/999999999/tinjauan/",
+        {**same_for_all(404), "anonymous": 302, "trainee": 302},
+    ),
+    # --- end of whole-course review ----------------------------------------------
     # --- assessment authoring (Wagtail admin, /admin/asesmen/) --------------------
     # Lists and forms: the centres' trainers and admins and the central admin;
     # other staff are turned away (to the admin home), trainees sent to sign in.
