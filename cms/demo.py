@@ -6,12 +6,14 @@ Used by `manage.py load_demo`. Every account lives on the reserved domain
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 
 from cms import services as cms_services
 from cms import workflows
+from cms.demo_world import demo_person_create, demo_world_load
 from lms import services as lms_services
 from lms.models import Organisation, OrganisationKind, Profile, Role, User
 
@@ -146,9 +148,19 @@ def demo_accounts() -> list[DemoAccount]:
     return accounts
 
 
-def load_demo(*, stdout: object | None = None) -> dict[str, int]:
-    """Build (or top up) the demo world. Idempotent: a second run adds nothing."""
-    created = {"organisations": 0, "accounts": 0}
+def load_demo(
+    *,
+    stdout: object | None = None,
+    accounts_only: bool = False,
+    log: Callable[[str], None] = lambda message: None,
+) -> dict[str, int]:
+    """Build (or top up) the demo world. Idempotent: a second run adds nothing.
+
+    With `accounts_only` it stops after the organisations, the site and the
+    accounts (the light world the test suite starts from); otherwise every centre
+    also gets its course, cohort and trainees at each stage (`cms.demo_world`).
+    """
+    created = {"organisations": 0, "accounts": 0, "centres": 0}
     for code, kind, name, short, city, zone in DEMO_PARTNERS:
         _org, made = Organisation.objects.get_or_create(
             code=code,
@@ -174,10 +186,10 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         organisation = organisations[account.organisation_code]
         user = User.objects.filter(email=account.email).first()
         if user is None:
-            user = lms_services.person_create(
+            user = demo_person_create(
+                password=DEMO_PASSWORD,
                 email=account.email,
                 full_name=account.full_name,
-                password=DEMO_PASSWORD,
                 nik=account.nik,
                 time_zone=organisation.time_zone,
                 email_verified=True,
@@ -204,5 +216,9 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
                 email=f"penyelenggara.{centre.code.lower()}@{DEMO_DOMAIN}"
             ),
             organisation=centre,
+        )
+    if not accounts_only:
+        created["centres"] = demo_world_load(
+            password=DEMO_PASSWORD, provinces=CENTRE_NIK_PROVINCE, log=log
         )
     return created

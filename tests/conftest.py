@@ -16,7 +16,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     last) and build what they need themselves.
     """
     with django_db_blocker.unblock():
-        call_command("load_demo", "--force", verbosity=0)
+        call_command("load_demo", "--force", "--accounts-only", verbosity=0)
 
 
 @pytest.fixture

@@ -333,6 +333,14 @@ LMS_RECERTIFICATION_WINDOW_DAYS = int(
 LMS_CERTIFICATE_REMINDER_DAYS = (90, 60, 30, 7)
 # Certified people the programme aims at (national dashboard progress bar).
 LMS_NATIONAL_TARGET = int(os.environ.get("LMS_NATIONAL_TARGET", "32000"))
+# Where `load_demo` borrows H5P libraries (third-party code, never committed) for
+# the demo's own exercises: a folder of .h5p packages on this machine.
+LMS_DEMO_H5P_LIBRARY_SOURCE = Path(
+    os.environ.get(
+        "LMS_DEMO_H5P_LIBRARY_SOURCE",
+        BASE_DIR.parent / "shared" / "samples" / "h5p" / "valid",
+    )
+)
 CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY", "")
 
 # Security: strict by default outside DEBUG, so `check --deploy` is clean.
