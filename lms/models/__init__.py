@@ -15,7 +15,7 @@ from lms.certification.models import (
     SelfAssessment,
 )
 from lms.evidence.models import EvidenceRecord
-from lms.records.models import CompetencyRecord
+from lms.records.models import CompetencyRecord, SchemeCompetence
 from lms.standards.models import (
     CertificationScheme,
     CompetencyElement,
@@ -64,6 +64,7 @@ __all__ = [
     "Province",
     "Role",
     "RoleGroup",
+    "SchemeCompetence",
     "SchemeUnit",
     "SelfAssessment",
     "TimeZone",

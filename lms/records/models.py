@@ -72,3 +72,61 @@ class CompetencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trainee_id} · {self.unit_id} · {self.outcome}"
+
+
+class SchemeCompetence(models.Model):
+    """A trainee competent (K) on every unit of a scheme: derived from the records.
+
+    One row per (trainee, scheme) whose competency records are K on all the
+    scheme's units; no row means not (yet) competent for the scheme. It is a
+    cache of the records, kept by `competency_recompute` in the same transaction
+    (full and incremental paths alike), so the dashboards read competence from
+    one indexed table instead of re-deriving it from every record per request.
+    `scheme_competence_refresh` rebuilds it for given schemes after a scheme's
+    units change. ``as_of`` is the latest evidence behind the K records.
+    """
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        # Derived rows, like the records they come from (see CompetencyRecord).
+        db_constraint=False,
+        # The unique (trainee, scheme) index serves lookups by trainee.
+        db_index=False,
+        related_name="scheme_competences",
+        verbose_name=_("trainee"),
+    )
+    scheme = models.ForeignKey(
+        "lms.CertificationScheme",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        # Covered by the (scheme, trainee) index below.
+        db_index=False,
+        related_name="competences",
+        verbose_name=_("scheme"),
+    )
+    as_of = models.DateTimeField(
+        _("competent as of"),
+        null=True,
+        blank=True,
+        # The latest evidence behind the scheme's K records: a value of the
+        # evidence alone, so a full recompute and the incremental updates agree.
+        help_text=_("Latest evidence behind the K records of the scheme's units."),
+    )
+
+    class Meta:
+        ordering = ["trainee", "scheme"]
+        verbose_name = _("scheme competence")
+        verbose_name_plural = _("scheme competences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "scheme"], name="lms_schemecompetence_unique"
+            )
+        ]
+        indexes = [
+            # Dashboards filtered on a scheme read its competent trainees.
+            models.Index(fields=["scheme", "trainee"], name="lms_schemecomp_scheme_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee_id} · {self.scheme_id}"

@@ -10,6 +10,12 @@ DO UPDATE`` of the batch into the records, and a ``DELETE`` of records in scope
 missing from the batch (their evidence was superseded or aged out). No evidence
 row passes through Python. The batch table costs little and lets PostgreSQL
 build the aggregate with parallel workers, which ``INSERT … SELECT`` cannot.
+
+After the records, the same call brings `SchemeCompetence` (trainee × scheme
+competent on every unit of the scheme) in line for the trainees in scope and the
+schemes holding a unit in scope, with the same three-statement pattern, so the
+derived table never lags the records it is derived from. When a scheme's units
+change, `scheme_competence_refresh(schemes=[scheme])` rebuilds its rows.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.models import CompetencyUnit, User
+from lms.models import CertificationScheme, CompetencyUnit, User
 
+from .models import CompetencyOutcome
 from .rollup import RollupMethod, registry
 
 # Bounds the number of query parameters (SQLite allows 32,766) and the size of
@@ -230,6 +237,146 @@ def competency_recompute(
                 cursor.execute(*_upsert_sql(method=method, now=now))
                 cursor.execute(*_stale_delete_sql(unit_ids=unit_ids, trainee_ids=chunk))
                 cursor.execute(f"DROP TABLE {BATCH}")
+        # Schemes holding a unit in scope (all schemes on a full recompute).
+        all_units = units is None
+        in_scope = [] if all_units else sorted({u for g in groups.values() for u in g})
+        if all_units or in_scope:
+            scope = _SchemeScope(unit_ids=None if all_units else in_scope)
+            for chunk in trainee_chunks:
+                _scheme_competence_sync(
+                    cursor, scope=scope, trainee_ids=chunk, postgres=postgres
+                )
+
+
+SCHEME_BATCH = "lms_scheme_competence_batch"
+
+
+class _SchemeScope:
+    """Which schemes a sync covers: those holding given units, given ids, or all."""
+
+    def __init__(
+        self,
+        *,
+        unit_ids: Sequence[int] | None = None,
+        scheme_ids: Sequence[int] | None = None,
+    ) -> None:
+        self.unit_ids = unit_ids
+        self.scheme_ids = scheme_ids
+
+    def sql(self, column: str) -> tuple[str, list[Any]]:
+        """A condition on ``column`` (a scheme id), and its parameters."""
+        if self.scheme_ids is not None:
+            return (
+                f"{column} IN ({_placeholders(self.scheme_ids)})",
+                list(self.scheme_ids),
+            )
+        if self.unit_ids is not None:
+            return (
+                f"{column} IN (SELECT s.scheme_id FROM lms_schemeunit s "
+                f"WHERE s.unit_id IN ({_placeholders(self.unit_ids)}))",
+                list(self.unit_ids),
+            )
+        return "1 = 1", []
+
+
+def _trainee_sql(column: str, trainee_ids: Sequence[int] | None) -> tuple[str, list]:
+    if trainee_ids is None:
+        return "1 = 1", []
+    return f"{column} IN ({_placeholders(trainee_ids)})", list(trainee_ids)
+
+
+def _scheme_competence_sync(
+    cursor: Any,
+    *,
+    scope: _SchemeScope,
+    trainee_ids: Sequence[int] | None,
+    postgres: bool,
+) -> None:
+    """Make `SchemeCompetence` match the records for these schemes and trainees.
+
+    Competent pairs (K on as many distinct units of the scheme as it has; the
+    record and scheme-unit keys are unique, so COUNT(*) counts distinct units)
+    go to a batch table, are upserted, and rows in scope missing from the batch
+    are deleted. A scheme without units has no competent trainee.
+    """
+    scheme_cond, scheme_params = scope.sql("su.scheme_id")
+    trainee_cond, trainee_params = _trainee_sql("r.trainee_id", trainee_ids)
+    cursor.execute(f"DROP TABLE IF EXISTS {SCHEME_BATCH}")
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {SCHEME_BATCH} AS
+        SELECT r.trainee_id, su.scheme_id, MAX(r.last_evidence_at) AS as_of
+        FROM lms_competencyrecord r
+        JOIN lms_schemeunit su ON su.unit_id = r.unit_id
+        WHERE r.outcome = %s AND {scheme_cond} AND {trainee_cond}
+        GROUP BY r.trainee_id, su.scheme_id
+        HAVING COUNT(*) = (
+            SELECT COUNT(*) FROM lms_schemeunit n WHERE n.scheme_id = su.scheme_id
+        )
+        """,
+        [CompetencyOutcome.COMPETENT, *scheme_params, *trainee_params],
+    )
+    if postgres and trainee_ids is None:
+        # As for the records: statistics for the anti-join of the DELETE.
+        cursor.execute(f"ANALYZE {SCHEME_BATCH}")
+    # WHERE 1 = 1 for SQLite (see _upsert_sql); unchanged rows are left alone.
+    cursor.execute(
+        f"""
+        INSERT INTO lms_schemecompetence (trainee_id, scheme_id, as_of)
+        SELECT trainee_id, scheme_id, as_of FROM {SCHEME_BATCH} WHERE 1 = 1
+        ON CONFLICT (trainee_id, scheme_id) DO UPDATE SET as_of = excluded.as_of
+        WHERE lms_schemecompetence.as_of IS DISTINCT FROM excluded.as_of
+        """
+    )
+    scheme_cond, scheme_params = scope.sql("lms_schemecompetence.scheme_id")
+    trainee_cond, trainee_params = _trainee_sql(
+        "lms_schemecompetence.trainee_id", trainee_ids
+    )
+    cursor.execute(
+        f"""
+        DELETE FROM lms_schemecompetence
+        WHERE {scheme_cond} AND {trainee_cond} AND NOT EXISTS (
+            SELECT 1 FROM {SCHEME_BATCH} b
+            WHERE b.trainee_id = lms_schemecompetence.trainee_id
+              AND b.scheme_id = lms_schemecompetence.scheme_id
+        )
+        """,
+        [*scheme_params, *trainee_params],
+    )
+    cursor.execute(f"DROP TABLE {SCHEME_BATCH}")
+
+
+def scheme_competence_refresh(
+    *,
+    schemes: Iterable[CertificationScheme | int] | None = None,
+    trainees: Iterable[User | int] | None = None,
+) -> None:
+    """Rebuild `SchemeCompetence` from the records, for some schemes or all.
+
+    `competency_recompute` keeps the table in step with the records; call this
+    when a scheme's units change (a scheme created or edited), since no record
+    changes then. ``schemes`` / ``trainees`` narrow the scope (None = all).
+    """
+    scope = _SchemeScope(scheme_ids=None if schemes is None else _ids(schemes))
+    if scope.scheme_ids == []:
+        return
+    if trainees is None:
+        trainee_chunks: list[list[int] | None] = [None]
+    else:
+        trainee_ids = _ids(trainees)
+        trainee_chunks = [
+            trainee_ids[i : i + TRAINEE_CHUNK]
+            for i in range(0, len(trainee_ids), TRAINEE_CHUNK)
+        ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        postgres = connection.vendor == "postgresql"
+        if postgres:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [ROLLUP_WORK_MEM])
+        for chunk in trainee_chunks:
+            _scheme_competence_sync(
+                cursor, scope=scope, trainee_ids=chunk, postgres=postgres
+            )
 
 
 def competency_lock(*, trainee_id: int, unit_id: int) -> None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lms.models import Organisation, OrganisationKind
+from lms.records.services import scheme_competence_refresh
 
 from .importing import StandardData, UnitData, read_case, read_csv
 from .models import (
@@ -473,6 +474,8 @@ def scheme_create(
             for position, unit in enumerate(units, start=1)
         ]
     )
+    # Trainees may already hold K on all these units: derive their verdicts.
+    scheme_competence_refresh(schemes=[scheme])
     return scheme
 
 

@@ -18,6 +18,7 @@ from lms.models import (
     Province,
     User,
 )
+from lms.records.services import scheme_competence_refresh
 from tests.assessments.builders import quiz_make, trainee_make
 from tests.courses.helpers import course_publish
 from tests.lms.test_certification import make_scheme, walk_to_certificate
@@ -105,6 +106,8 @@ def trainee_at(world: World, level: str, *, province: str = "73") -> User:
             )
             for unit in world.scheme.units.all()
         )
+        # Records written directly (not by the roll-up): derive the scheme verdict.
+        scheme_competence_refresh(trainees=[trainee])
     if reached == 4:
         walk_to_certificate(trainee=trainee, scheme=world.scheme)
     world.trainees.append(trainee)

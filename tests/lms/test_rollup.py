@@ -14,13 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.evidence.services import evidence_correct
-from lms.models import CompetencyRecord
+from lms.models import CompetencyRecord, Organisation, SchemeCompetence, SchemeUnit
 from lms.records.rollup import Latest, RollupMethod, RollupRegistry, registry
 from lms.records.selectors import (
     competency_record_get,
     competency_record_list_for_trainee,
 )
-from lms.records.services import competency_recompute, unit_set_rollup
+from lms.records.services import (
+    competency_recompute,
+    unit_set_rollup,
+)
+from lms.standards.services import scheme_create
 from tests.factories import UserFactory
 from tests.lms.lms_factories import make_standard, record
 
@@ -255,7 +259,36 @@ def world(db):
     units = list(standard.units.order_by("position"))
     trainees = [UserFactory() for _ in range(3)]
     corrector = UserFactory()
+    # Overlapping schemes, so one record can decide two schemes' verdicts.
+    owner = Organisation.objects.get(code="LSP-KEMENSOS")
+    for n, members in enumerate((units[:2], units[1:], units)):
+        scheme_create(
+            code=f"SKM-RU-{standard.code}-{n}",
+            title="Skema roll-up",
+            scheme_type="okupasi",
+            owner=owner,
+            units=members,
+        )
     return units, trainees, corrector
+
+
+def competent_by_hand() -> set[tuple[int, int]]:
+    """(trainee, scheme) pairs with K on every unit of the scheme, in Python."""
+    k = set(
+        CompetencyRecord.objects.filter(outcome="K").values_list(
+            "trainee_id", "unit_id"
+        )
+    )
+    members: dict[int, set[int]] = {}
+    for scheme_id, unit_id in SchemeUnit.objects.values_list("scheme_id", "unit_id"):
+        members.setdefault(scheme_id, set()).add(unit_id)
+    trainees = {t for t, _ in k}
+    return {
+        (t, s)
+        for t in trainees
+        for s, units in members.items()
+        if units and all((t, u) in k for u in units)
+    }
 
 
 @settings(
@@ -314,10 +347,18 @@ def test_full_recompute_agrees_with_the_incremental_updates(
             "evidence_count",
         )
         incremental = sorted(CompetencyRecord.objects.values_list(*columns))
+        verdicts = ("trainee_id", "scheme_id", "as_of")
+        schemes_incremental = sorted(SchemeCompetence.objects.values_list(*verdicts))
+        assert {(t, s) for t, s, _ in schemes_incremental} == competent_by_hand()
         CompetencyRecord.objects.all().delete()
+        SchemeCompetence.objects.all().delete()
         competency_recompute()
         full = sorted(CompetencyRecord.objects.values_list(*columns))
         assert full == incremental
+        # The derived scheme verdicts agree too (as_of is evidence time, so equal).
+        assert sorted(SchemeCompetence.objects.values_list(*verdicts)) == (
+            schemes_incremental
+        )
         transaction.set_rollback(True)
 
 

@@ -52,6 +52,9 @@ def main() -> int:
     )
     parser.add_argument("--reuse", action="store_true", help="measure only")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--explain", default="", help="write EXPLAIN ANALYZE plans to this file"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgis")):
         print("Set DATABASE_URL to a scratch PostgreSQL database; this needs it.")
@@ -62,7 +65,8 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from lms.models import User
+    from lms.models import SchemeCompetence, User
+    from lms.records.services import scheme_competence_refresh
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -73,7 +77,10 @@ def main() -> int:
         return 2
     if not has_data:
         load(trainees=int(32_000 * args.scale), evidence=args.evidence)
-    return measure(runs=args.runs)
+    if not SchemeCompetence.objects.exists():
+        # A database loaded before the derived table existed: derive it once.
+        scheme_competence_refresh()
+    return measure(runs=args.runs, explain=args.explain)
 
 
 def _sql(cursor, label: str, statement: str, params=()) -> None:
@@ -101,6 +108,7 @@ def load(*, trainees: int, evidence: int) -> None:
         SchemeUnit,
         User,
     )
+    from lms.records.services import scheme_competence_refresh
     from lms.standards.importing import CSV_COLUMNS
     from lms.standards.services import standard_import
 
@@ -223,10 +231,10 @@ def load(*, trainees: int, evidence: int) -> None:
             "profiles",
             """
             INSERT INTO lms_profile (nik_encrypted, nik_hash, phone, regency, user_id,
-                province_id)
+                province_id, role_type)
             SELECT '', NULL, '', '', t.trainee_id,
                 (SELECT id FROM lms_province ORDER BY code
-                 OFFSET (t.g %% 38) LIMIT 1)
+                 OFFSET (t.g %% 38) LIMIT 1), ''
             FROM dash_t t
             """,
         )
@@ -315,6 +323,11 @@ def load(*, trainees: int, evidence: int) -> None:
             JOIN lms_schemeunit su ON su.scheme_id = sc.id
             """,
         )
+        # The records were written by SQL, not by the roll-up: derive the
+        # trainee-scheme verdicts the dashboards read (as recompute_records would).
+        t0 = time.perf_counter()
+        scheme_competence_refresh()
+        print(f"  scheme competence (derived): {time.perf_counter() - t0:.1f} s")
         _sql(
             cursor,
             "applications",
@@ -400,6 +413,7 @@ def load(*, trainees: int, evidence: int) -> None:
             "courses_coursecompletion",
             "assessments_attempt",
             "lms_competencyrecord",
+            "lms_schemecompetence",
             "lms_certificate",
             "lms_evidencerecord",
         ):
@@ -408,7 +422,7 @@ def load(*, trainees: int, evidence: int) -> None:
     print(f"loaded in {time.perf_counter() - t_start:.1f} s")
 
 
-def measure(*, runs: int) -> int:
+def measure(*, runs: int, explain: str = "") -> int:
     """Time every dashboard view (warm, median of ``runs``) with its query count."""
     from django.db import connection
     from django.test import Client
@@ -425,6 +439,7 @@ def measure(*, runs: int) -> int:
             "courses_enrolment",
             "assessments_attempt",
             "lms_competencyrecord",
+            "lms_schemecompetence",
             "lms_certificate",
             "lms_evidencerecord",
         ):
@@ -461,6 +476,18 @@ def measure(*, runs: int) -> int:
         (admin, "centre R3, by cohort", "/staf/dasbor/", {}),
         (admin, "centre R3, by scheme", "/staf/dasbor/", {"by": "scheme"}),
         (admin, "centre R3, one cohort", "/staf/dasbor/", {"cohort": cohort.pk}),
+        (
+            central,
+            "national, scheme SKM-DASH-1 by centre",
+            "/staf/dasbor/",
+            {"scheme": "SKM-DASH-1"},
+        ),
+        (
+            admin,
+            "centre R3, scheme SKM-DASH-1 by cohort",
+            "/staf/dasbor/",
+            {"scheme": "SKM-DASH-1"},
+        ),
         (
             admin,
             "centre R3 export expiring.csv",
@@ -501,7 +528,32 @@ def measure(*, runs: int) -> int:
         f"expiring {figures.expiring_total}"
     )
     print(f"slowest view: {worst * 1000:.0f} ms")
+    if explain:
+        _explain(clients[central.pk], explain)
     return 0
+
+
+def _explain(client, path: str) -> None:
+    """EXPLAIN ANALYZE each heavy query of a few national views into ``path``."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with open(path, "w") as out:
+        for params in ({}, {"by": "scheme"}, {"scheme": "SKM-DASH-1"}):
+            with CaptureQueriesContext(connection) as ctx:
+                client.get("/staf/dasbor/", params)
+            for query in ctx.captured_queries:
+                sql = query["sql"]
+                heavy = "courses_enrolment" in sql or "lms_certificate" in sql
+                if not sql.startswith("SELECT") or not heavy:
+                    continue
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = [row[0] for row in cursor.fetchall()]
+                print(f"{params} {plan[-1].strip()} :: {sql[:90]}")
+                out.write(f"-- {params}\n{sql}\n" + "\n".join(plan) + "\n\n")
+    print(f"plans written to {path}")
 
 
 if __name__ == "__main__":

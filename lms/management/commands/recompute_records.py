@@ -1,8 +1,10 @@
 """``manage.py recompute_records [--unit CODE ...] [--trainee EMAIL ...]``.
 
 Re-derives competency records from the evidence log, set-based (the same
-`competency_recompute` the incremental updates use). Run after a change to a
-unit's roll-up method or recency limit, or to prove records and evidence agree.
+`competency_recompute` the incremental updates use), and with them the derived
+trainee-scheme verdicts (`SchemeCompetence`) the dashboards read. Run after a
+change to a unit's roll-up method or recency limit, after records were loaded by
+other means, or to prove records and evidence agree.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from lms.models import CompetencyRecord, CompetencyUnit, User
+from lms.models import CompetencyRecord, CompetencyUnit, SchemeCompetence, User
 from lms.records.services import competency_recompute
 
 
@@ -49,4 +51,8 @@ class Command(BaseCommand):
                 "count": CompetencyRecord.objects.count(),
                 "seconds": time.perf_counter() - started,
             }
+        )
+        self.stdout.write(
+            _("%(count)d trainee-scheme competence verdicts.")
+            % {"count": SchemeCompetence.objects.count()}
         )
