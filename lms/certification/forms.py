@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import CertificateStatus, UnitOutcome
+from .models import AppealOutcome, CertificateStatus, UnitOutcome
 
 
 class ConflictDeclarationForm(forms.Form):
@@ -78,3 +79,54 @@ class RegisterFilterForm(forms.Form):
         required=False,
         choices=[("", _("All statuses")), *CertificateStatus.choices],
     )
+
+
+class AppealForm(forms.Form):
+    """The applicant's grounds for an appeal (banding, AK-04)."""
+
+    grounds = forms.CharField(
+        label=_("Grounds of the appeal"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Say which part of the decision you disagree with, and why."),
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    """A committee member's outcome on an appeal, with reasons."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome of the appeal"),
+        choices=[
+            (AppealOutcome.UPHELD, AppealOutcome.UPHELD.label),
+            (AppealOutcome.REJECTED, AppealOutcome.REJECTED.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class CertificateAction(models.TextChoices):
+    """What the body's administrator may do to a certificate from its page."""
+
+    SUSPEND = "suspend", _("Suspend (bekukan)")
+    REVOKE = "revoke", _("Revoke (cabut)")
+    REINSTATE = "reinstate", _("Reinstate (aktifkan kembali)")
+
+
+class CertificateStatusForm(forms.Form):
+    """A status change with its required reason; ``confirm`` is the second step."""
+
+    action = forms.ChoiceField(
+        label=_("Action"), choices=CertificateAction.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown in the history)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

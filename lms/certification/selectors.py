@@ -26,6 +26,7 @@ from lms.records.models import CompetencyOutcome
 
 from .models import (
     Appeal,
+    AppealOutcome,
     ApplicationStatus,
     AssessorRecommendation,
     Certificate,
@@ -67,35 +68,43 @@ def certificate_list_for_holder(holder: User) -> QuerySet[Certificate]:
     )
 
 
-def application_evidence_for_assessor(
-    *, application: CertificationApplication, assessor: User
+def application_evidence_for_staff(
+    *, application: CertificationApplication, person: User, role: str
 ) -> QuerySet[EvidenceRecord]:
-    """The current evidence behind an application, for an active assessor.
+    """The current evidence behind an application, for the body's assessor or
+    committee member (``role``): the one selector both staff pages read.
 
-    What the assessor bases a recommendation on: the applicant's evidence rows
+    What a recommendation and a decision rest on: the applicant's evidence rows
     (not superseded) on the scheme's units, with unit, element and KUK. Someone
-    who is not an active assessor of the scheme's certification body, or the
-    applicant assessing themselves, gets nothing.
+    who does not hold ``role`` today in the scheme's certification body, or the
+    applicant reading their own application as staff, gets nothing.
     """
-    if (
-        assessor.pk == application.trainee_id
-        or not Membership.objects.active()
-        .filter(
-            user=assessor,
-            role=Role.ASSESSOR,
-            organisation_id=application.scheme.owner_id,
-        )
-        .exists()
+    if role not in (Role.ASSESSOR, Role.COMMITTEE) or (
+        person.pk == application.trainee_id
     ):
         return EvidenceRecord.objects.none()
+    # The role check is a subquery of the one read, not a query of its own.
+    holds_role = Membership.objects.active().filter(
+        user=person, role=role, organisation_id=application.scheme.owner_id
+    )
     return (
         EvidenceRecord.objects.current()
         .filter(
+            Exists(holds_role),
             trainee_id=application.trainee_id,
             unit__scheme_units__scheme_id=application.scheme_id,
         )
         .select_related("unit", "element", "criterion", "assessor")
         .order_by("unit__code", "-occurred_at", "-id")
+    )
+
+
+def application_evidence_for_assessor(
+    *, application: CertificationApplication, assessor: User
+) -> QuerySet[EvidenceRecord]:
+    """The evidence an active assessor of the scheme's body sees (see above)."""
+    return application_evidence_for_staff(
+        application=application, person=assessor, role=Role.ASSESSOR
     )
 
 
@@ -233,7 +242,9 @@ def trainee_record_get(trainee: User) -> TraineeRecord:
             ),
             Prefetch(
                 "decisions",
-                queryset=CommitteeDecision.objects.current(),
+                queryset=CommitteeDecision.objects.current().prefetch_related(
+                    Prefetch("appeals", queryset=Appeal.objects.order_by("-lodged_at"))
+                ),
                 to_attr="current_decisions",
             ),
         )
@@ -603,4 +614,126 @@ def certification_bodies_for(user: User, role: str) -> QuerySet[Organisation]:
     """The certification bodies where the person holds ``role`` today."""
     return Organisation.objects.filter(
         kind=OrganisationKind.CERTIFICATION_BODY, pk__in=_body_ids(user, {role})
+    ).order_by("code")
+
+
+# --- appeals (banding) and certificate status pages ------------------------------
+
+# Who sees a body's appeals: its administrators and committee (only a committee
+# member may decide one; the service says so when anyone else tries).
+APPEAL_ROLES = REGISTER_ROLES
+
+
+def application_get_for_appellant(
+    *, trainee: User, pk: int
+) -> CertificationApplication | None:
+    """One of the person's own applications, with scheme, units, the current
+    decision and its appeals (None for anybody else's), in 5 queries."""
+    return (
+        CertificationApplication.objects.filter(trainee=trainee, pk=pk)
+        .select_related("scheme__owner")
+        .prefetch_related(
+            Prefetch(
+                "scheme__scheme_units",
+                queryset=SchemeUnit.objects.select_related("unit").order_by("position"),
+                to_attr="ordered_units",
+            ),
+            Prefetch(
+                "decisions",
+                queryset=CommitteeDecision.objects.current().prefetch_related(
+                    Prefetch(
+                        "appeals",
+                        queryset=Appeal.objects.select_related("decided_by").order_by(
+                            "-lodged_at", "-id"
+                        ),
+                    )
+                ),
+                to_attr="current_decisions",
+            ),
+        )
+        .first()
+    )
+
+
+def _appeals_for(user: User) -> QuerySet[Appeal]:
+    return Appeal.objects.filter(
+        decision__application__scheme__owner_id__in=_body_ids(user, APPEAL_ROLES)
+    ).select_related(
+        "decision__decided_by",
+        "decision__application__scheme__owner",
+        "decision__application__trainee",
+        "lodged_by",
+        "decided_by",
+    )
+
+
+def appeal_list_for_staff(user: User, *, pending: bool = True) -> QuerySet[Appeal]:
+    """The appeals queue of the bodies the person administers or decides for.
+
+    Pending appeals oldest first (``pending=False``: the decided ones, newest
+    first), each with its decision, application, scheme and applicant joined in,
+    so a page costs the same queries however long the queue is.
+    """
+    appeals = _appeals_for(user)
+    if pending:
+        return appeals.filter(outcome=AppealOutcome.PENDING).order_by("lodged_at", "id")
+    return appeals.exclude(outcome=AppealOutcome.PENDING).order_by("-decided_at", "-id")
+
+
+def appeal_get_for_staff(*, user: User, pk: int) -> Appeal | None:
+    """One appeal of a body the person administers or decides for, or None.
+
+    With the application's scheme units in order and its current
+    recommendations (3 queries), what the page lists per unit.
+    """
+    return (
+        _appeals_for(user)
+        .filter(pk=pk)
+        .prefetch_related(
+            Prefetch(
+                "decision__application__scheme__scheme_units",
+                queryset=SchemeUnit.objects.select_related("unit").order_by("position"),
+                to_attr="ordered_units",
+            ),
+            Prefetch(
+                "decision__application__recommendations",
+                queryset=AssessorRecommendation.objects.current().select_related(
+                    "assessor"
+                ),
+                to_attr="current_recommendations",
+            ),
+        )
+        .first()
+    )
+
+
+def certificate_get_for_manager(*, user: User, pk: int) -> Certificate | None:
+    """A certificate of a body whose register the person reads, with its status
+    history (who, when, why) in time order; None for any other body's."""
+    # The central admin reads every body's certificates; checked in the same
+    # query (a subquery) rather than a query of its own.
+    central = Membership.objects.active().filter(user=user, role=Role.CENTRAL_ADMIN)
+    return (
+        Certificate.objects.filter(
+            Q(body_id__in=_body_ids(user, REGISTER_ROLES)) | Q(Exists(central)),
+            body__kind=OrganisationKind.CERTIFICATION_BODY,
+            pk=pk,
+        )
+        .select_related("scheme", "body", "holder")
+        .prefetch_related(
+            Prefetch(
+                "status_changes",
+                queryset=CertificateStatusChange.objects.select_related(
+                    "changed_by"
+                ).order_by("changed_at", "id"),
+            )
+        )
+        .first()
+    )
+
+
+def certification_bodies_for_any(user: User, roles: Any) -> QuerySet[Organisation]:
+    """The certification bodies where the person holds any of ``roles`` today."""
+    return Organisation.objects.filter(
+        kind=OrganisationKind.CERTIFICATION_BODY, pk__in=_body_ids(user, set(roles))
     ).order_by("code")

@@ -26,6 +26,13 @@ urlpatterns = [
         views.certificate_audit,
         name="certificate_audit",
     ),
+    path("banding/", views.appeal_queue, name="appeal_queue"),
+    path("banding/<int:pk>/", views.appeal_detail, name="appeal_detail"),
+    path(
+        "sertifikat/<int:pk>/",
+        views.certificate_detail,
+        name="certificate_detail",
+    ),
     path("register/", views.register, name="register"),
     re_path(
         r"^register/ekspor\.(?P<file_format>csv|xlsx)$",

@@ -29,7 +29,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
@@ -40,12 +40,22 @@ from lms.models import CompetencyUnit, Role
 from . import selectors, services
 from .credentials import certificate_credential, status_list_credential, verify_url
 from .forms import (
+    AppealDecisionForm,
+    AppealForm,
+    CertificateAction,
+    CertificateStatusForm,
     ConflictDeclarationForm,
     DecisionForm,
     RecommendationForm,
     RegisterFilterForm,
 )
-from .models import Certificate, CertificateStatus, CertificationApplication
+from .models import (
+    AppealOutcome,
+    Certificate,
+    CertificateStatus,
+    CertificationApplication,
+    UnitOutcome,
+)
 from .pdf import certificate_pdf
 from .selectors import certificate_get_public
 
@@ -245,20 +255,28 @@ def assessor_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "lms/certification/assessor_queue.html", {"page": page})
 
 
-def _assessor_context(
-    request: HttpRequest, application: CertificationApplication, **extra: Any
-) -> dict[str, Any]:
+def _units_with_evidence(
+    application: CertificationApplication, person: Any, role: str
+) -> list[dict[str, Any]]:
+    """Each unit with its current recommendation and the evidence behind it,
+    read through the one selector the assessor's and committee's pages share."""
     evidence: dict[int, list] = defaultdict(list)
-    for row in selectors.application_evidence_for_assessor(
-        application=application, assessor=request.user
+    for row in selectors.application_evidence_for_staff(
+        application=application, person=person, role=role
     ):
         evidence[row.unit_id].append(row)
     units = _units_with_recommendations(application)
     for unit in units:
         unit["evidence"] = evidence.get(unit["unit"].pk, [])
+    return units
+
+
+def _assessor_context(
+    request: HttpRequest, application: CertificationApplication, **extra: Any
+) -> dict[str, Any]:
     return {
         "application": application,
-        "units": units,
+        "units": _units_with_evidence(application, request.user, Role.ASSESSOR),
         "self_assessments": application.self_assessments.all(),
         "declared": selectors.conflict_declared(
             application=application, person=request.user
@@ -360,7 +378,7 @@ def committee_application(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("certification_staff:committee_application", pk=pk)
     context = {
         "application": application,
-        "units": _units_with_recommendations(application),
+        "units": _units_with_evidence(application, request.user, Role.COMMITTEE),
         "decision": (application.current_decisions or [None])[0],
         "declared": selectors.conflict_declared(
             application=application, person=request.user
@@ -531,3 +549,217 @@ def certificate_audit(request: HttpRequest, pk: int) -> HttpResponse:
         else None
     )
     return _audit(request, application, certificate)
+
+
+# --- appeals (banding) --------------------------------------------------------------
+
+
+def _form_problems(form: Any) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+def _appeal_state(application: CertificationApplication) -> dict[str, Any]:
+    """What the appellant's page needs: the current decision, its appeals, the
+    deadline, and whether the form is offered at all."""
+    decision = (application.current_decisions or [None])[0]
+    appeals = list(decision.appeals.all()) if decision else []
+    deadline = services.appeal_deadline(decision) if decision else None
+    return {
+        "application": application,
+        "decision": decision,
+        "appeals": appeals,
+        "deadline": deadline,
+        "appeal_days": services.appeal_days(),
+        "may_appeal": decision is not None
+        and decision.outcome == UnitOutcome.NOT_YET_COMPETENT
+        and not any(a.outcome == AppealOutcome.PENDING for a in appeals)
+        and deadline is not None
+        and timezone.now() <= deadline,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_lodge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant's appeal (banding) against the decision on their application.
+
+    Offered on a BK decision within the appeal window while no appeal is pending;
+    every refusal comes back with all its reasons and nothing is written.
+    """
+    application = selectors.application_get_for_appellant(trainee=request.user, pk=pk)
+    if application is None:
+        raise Http404
+    state = _appeal_state(application)
+    form = AppealForm(request.POST if request.method == "POST" else None)
+    problems: list[str] = []
+    if request.method == "POST":
+        decision = state["decision"]
+        if decision is None:
+            problems.append(_("This application has no decision to appeal against."))
+        elif decision.outcome != UnitOutcome.NOT_YET_COMPETENT:
+            # A K decision gives the applicant everything asked for; the form
+            # (and this check) keep appeals to BK decisions.
+            problems.append(
+                _("Only a BK (not yet competent) decision can be appealed.")
+            )
+        if not form.is_valid():
+            problems += _form_problems(form)
+        if not problems:
+            try:
+                services.appeal_lodge(
+                    decision=decision,
+                    lodged_by=request.user,
+                    grounds=form.cleaned_data["grounds"],
+                )
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                messages.success(
+                    request,
+                    _("Your appeal was lodged; the certification body will decide it."),
+                )
+                return redirect("competency:appeal", pk=pk)
+    return render(
+        request,
+        "lms/certification/appeal_lodge.html",
+        {**state, "form": form, "problems": problems},
+        status=422 if problems else 200,
+    )
+
+
+@login_required
+@require_GET
+def appeal_queue(request: HttpRequest) -> HttpResponse:
+    """Pending appeals of the person's bodies (oldest first), then recent outcomes."""
+    _require_body_role_any(request, selectors.APPEAL_ROLES)
+    page = _page(
+        request, selectors.appeal_list_for_staff(request.user), QUEUE_PAGE_SIZE
+    )
+    decided = selectors.appeal_list_for_staff(request.user, pending=False)[
+        :QUEUE_PAGE_SIZE
+    ]
+    return render(
+        request,
+        "lms/certification/appeal_queue.html",
+        {"page": page, "decided": decided},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One appeal with the decision, its units and evidence, and the outcome form.
+
+    Any committee member of the body may open it; the service refuses the member
+    who took the decision (or recommended on the application) with its reasons.
+    """
+    appeal = selectors.appeal_get_for_staff(user=request.user, pk=pk)
+    if appeal is None:
+        raise Http404
+    form = AppealDecisionForm(request.POST if request.method == "POST" else None)
+    problems: list[str] = []
+    if request.method == "POST":
+        if not form.is_valid():
+            problems = _form_problems(form)
+        else:
+            try:
+                services.appeal_decide(
+                    appeal=appeal,
+                    decided_by=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    reasons=form.cleaned_data["reasons"],
+                )
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                messages.success(request, _("The appeal was decided."))
+                return redirect("certification_staff:appeal_detail", pk=pk)
+    application = appeal.decision.application
+    return render(
+        request,
+        "lms/certification/appeal_detail.html",
+        {
+            # What the decision rested on: each unit's recommendation and, for a
+            # committee member of the body, the evidence (the selector decides).
+            "units": _units_with_evidence(application, request.user, Role.COMMITTEE),
+            "appeal": appeal,
+            "decision": appeal.decision,
+            "application": application,
+            "form": form,
+            "problems": problems,
+            "is_pending": appeal.outcome == AppealOutcome.PENDING,
+            "is_decider": appeal.decision.decided_by_id == request.user.pk,
+        },
+        status=422 if problems else 200,
+    )
+
+
+def _require_body_role_any(request: HttpRequest, roles: Any) -> None:
+    # One query whichever of the roles the person holds.
+    if not selectors.certification_bodies_for_any(request.user, roles).exists():
+        raise Http404
+
+
+# --- staff: one certificate and its status ------------------------------------------
+
+_ACTIONS = {
+    CertificateAction.SUSPEND: services.certificate_suspend,
+    CertificateAction.REVOKE: services.certificate_revoke,
+    CertificateAction.REINSTATE: services.certificate_reinstate,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A certificate of the person's body: details, status history, and for the
+    body's administrators the suspend / revoke / reinstate actions.
+
+    A change takes two posts: the first checks the form and asks to confirm,
+    the second (``confirm``) calls the service. Another body's certificate is 404.
+    """
+    certificate = selectors.certificate_get_for_manager(user=request.user, pk=pk)
+    if certificate is None:
+        raise Http404
+    form = CertificateStatusForm(request.POST if request.method == "POST" else None)
+    problems: list[str] = []
+    confirming = False
+    if request.method == "POST":
+        if not form.is_valid():
+            problems = _form_problems(form)
+        elif not form.cleaned_data["confirm"]:
+            confirming = True
+        else:
+            action = _ACTIONS[CertificateAction(form.cleaned_data["action"])]
+            try:
+                action(
+                    certificate=certificate,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                messages.success(request, _("The certificate's status was changed."))
+                return redirect("certification_staff:certificate_detail", pk=pk)
+    return render(
+        request,
+        "lms/certification/certificate_detail.html",
+        {
+            "certificate": certificate,
+            "status": certificate.effective_status(),
+            "status_label": certificate.effective_status_label(),
+            "history": certificate.status_changes.all(),
+            "may_manage": services.may_manage_certificates(
+                request.user, certificate.body
+            ),
+            "form": form,
+            "confirming": confirming,
+            "action_label": CertificateAction(form.cleaned_data["action"]).label
+            if confirming
+            else "",
+            "problems": problems,
+            "verify_url": verify_url(certificate),
+        },
+        status=422 if problems else 200,
+    )
