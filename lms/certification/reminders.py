@@ -3,7 +3,8 @@
 Expiry goes through the same status-change path as suspension and revocation, so
 the history shows when a certificate became kedaluwarsa; nothing is deleted.
 
-Reminders go out 90, 60, 30 and 7 days before expiry (``LMS_CERTIFICATE_REMINDER_
+Reminders go out, for competency and training certificates alike (both
+expire), 90, 60, 30 and 7 days before expiry (``LMS_CERTIFICATE_REMINDER_
 DAYS``) to the holder and to the administrators of the holder's centre. Each is
 claimed by inserting a `CertificateReminder` row (unique per certificate and
 threshold) and committing it *before* the e-mail is sent, so two runs, even at the
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from lms.models import Membership, Role, User
 
 from .credentials import verify_url
-from .models import Certificate, CertificateKind, CertificateReminder, CertificateStatus
+from .models import Certificate, CertificateReminder, CertificateStatus
 from .renewal import window_days
 from .services import certificate_expire
 
@@ -129,6 +130,22 @@ def _message(certificate: Certificate, days_left: int, language: str) -> tuple:
             "number": certificate.number,
             "days": days_left,
         }
+        if certificate.is_training:
+            # A training certificate has no recertification path: the trainee
+            # takes the course (or its refresher) again.
+            body = _(
+                "Training certificate %(number)s (%(course)s) of %(holder)s is "
+                "valid until %(date)s, %(days)d days from today.\n\n"
+                "Status: %(url)s"
+            ) % {
+                "number": certificate.number,
+                "course": certificate.subject_title,
+                "holder": certificate.holder_name,
+                "date": certificate.valid_until.strftime("%d-%m-%Y"),
+                "days": days_left,
+                "url": verify_url(certificate),
+            }
+            return subject, body
         body = _(
             "Certificate %(number)s (%(scheme)s) of %(holder)s is valid until "
             "%(date)s, %(days)d days from today.\n\n"
@@ -158,8 +175,9 @@ def reminders_send(*, today: dt.date | None = None) -> UpkeepReport:
     report = UpkeepReport()
     horizon = today + dt.timedelta(days=max(thresholds(), default=0))
     candidates = list(
+        # Both kinds expire (training certificates after
+        # LMS_TRAINING_CERTIFICATE_VALIDITY_MONTHS), so both are reminded.
         Certificate.objects.filter(
-            kind=CertificateKind.COMPETENCY,
             status=CertificateStatus.ACTIVE,
             valid_until__gte=today,
             valid_until__lte=horizon,

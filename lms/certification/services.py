@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from lms.evidence.models import EvidenceCategory, EvidenceOutcome, EvidenceRecord
@@ -400,11 +401,46 @@ def decision_record(
     return decision
 
 
+def appeal_days() -> int:
+    """Days after a decision in which the applicant may appeal (banding).
+
+    ``LMS_CERTIFICATION_APPEAL_DAYS`` when set, else the training appeal window
+    ``LMS_APPEAL_DAYS`` (14), so one setting serves both unless a body needs two.
+    """
+    return int(
+        getattr(
+            settings,
+            "LMS_CERTIFICATION_APPEAL_DAYS",
+            getattr(settings, "LMS_APPEAL_DAYS", 14),
+        )
+    )
+
+
+def appeal_deadline(decision: CommitteeDecision) -> dt.datetime:
+    """The last moment an appeal against ``decision`` may be lodged."""
+    return decision.decided_at + dt.timedelta(days=appeal_days())
+
+
 @transaction.atomic
 def appeal_lodge(
-    *, decision: CommitteeDecision, lodged_by: User, grounds: str
+    *,
+    decision: CommitteeDecision,
+    lodged_by: User,
+    grounds: str,
+    now: dt.datetime | None = None,
 ) -> Appeal:
-    """The applicant appeals (banding) against the current decision."""
+    """The applicant appeals (banding, AK-04) against the current decision.
+
+    Refused unless the person is the applicant, the decision is the current one,
+    the grounds are given, no appeal against it is pending, and it is lodged
+    within ``appeal_days()`` of the decision. The decision row is locked first,
+    so a double submit finds the first appeal pending and is refused.
+    """
+    decision = (
+        CommitteeDecision.objects.select_for_update()
+        .select_related("application")
+        .get(pk=decision.pk)
+    )
     problems: list[str] = []
     if lodged_by.pk != decision.application.trainee_id:
         problems.append(_("Only the applicant can appeal against the decision."))
@@ -416,6 +452,18 @@ def appeal_lodge(
         problems.append(_("Give the grounds of the appeal."))
     if decision.appeals.filter(outcome=AppealOutcome.PENDING).exists():
         problems.append(_("An appeal against this decision is already pending."))
+    deadline = appeal_deadline(decision)
+    if (now or timezone.now()) > deadline:
+        problems.append(
+            _(
+                "The time to appeal ended on %(date)s, %(days)s days after the "
+                "decision."
+            )
+            % {
+                "date": date_format(timezone.localtime(deadline), "j F Y"),
+                "days": appeal_days(),
+            }
+        )
     if problems:
         raise ValidationError(problems)
     appeal = Appeal(decision=decision, lodged_by=lodged_by, grounds=grounds.strip())
@@ -430,10 +478,16 @@ def appeal_decide(
 ) -> Appeal:
     """Decide an appeal once: upheld or rejected, with reasons.
 
-    The decider is a committee member of the scheme's LSP who did not take the
-    decision appealed against and made no recommendation on the application.
+    The decider is a committee member of the scheme's LSP who took no decision
+    on the application (neither the one appealed against nor an earlier one it
+    corrected), made no recommendation on it, is not the applicant and declared
+    no conflict of interest on it.
     """
-    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    appeal = (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("decision__application__scheme__owner")
+        .get(pk=appeal.pk)
+    )
     decision = appeal.decision
     application = decision.application
     problems: list[str] = []
@@ -448,8 +502,19 @@ def appeal_decide(
             _("Only a committee member of %(body)s can decide.")
             % {"body": application.scheme.owner}
         )
-    if decided_by.pk == decision.decided_by_id:
+    if (
+        decided_by.pk == decision.decided_by_id
+        or CommitteeDecision.objects.filter(
+            application=application, decided_by=decided_by
+        ).exists()
+    ):
         problems.append(_("The person who took the decision cannot hear its appeal."))
+    if decided_by.pk == application.trainee_id:
+        problems.append(_("You cannot decide an appeal on your own application."))
+    if application.conflict_declarations.filter(
+        declared_by=decided_by, has_conflict=True
+    ).exists():
+        problems.append(_("You declared a conflict of interest on this application."))
     if AssessorRecommendation.objects.filter(
         application=application, assessor=decided_by
     ).exists():
@@ -478,76 +543,58 @@ def add_months(day: dt.date, months: int) -> dt.date:
     )
 
 
-def _next_serial(body: Organisation) -> int:
-    """Take the body's next serial under a row lock (never reused)."""
-    sequence = CertificateSequence.objects.select_for_update().filter(body=body).first()
-    if sequence is None:
-        try:
-            with transaction.atomic():
-                CertificateSequence.objects.create(body=body)
-        except IntegrityError:
-            pass  # another issuer created the row first; it exists now
-        sequence = CertificateSequence.objects.select_for_update().get(body=body)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return sequence.last_value
+def _next_serial(body: Organisation, *, count: int = 1) -> int:
+    """Take ``count`` consecutive serials of the body; the first one back.
+
+    One ``UPDATE … RETURNING`` moves the body's counter and locks its row until
+    the transaction ends, so a whole batch is numbered in one statement; serials
+    are never reused (a rolled-back batch gives its range back with the rest of
+    its work, a committed one keeps it). Gaps are allowed, duplicates are not:
+    the unique (body, serial) constraint stays the last word.
+    """
+    table = connection.ops.quote_name(CertificateSequence._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last_value = last_value + %s "
+        "WHERE body_id = %s RETURNING last_value"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [count, body.pk])
+        row = cursor.fetchone()
+        if row is None:
+            # First serial of this body: create the counter (a concurrent first
+            # issuer may win; then the row exists all the same) and take again.
+            CertificateSequence.objects.bulk_create(
+                [CertificateSequence(body=body)], ignore_conflicts=True
+            )
+            cursor.execute(sql, [count, body.pk])
+            row = cursor.fetchone()
+    return int(row[0]) - count + 1
 
 
-@transaction.atomic
-def certificate_issue(
+def _certificate_problems(
     *,
     decision: CommitteeDecision,
-    issued_by: User,
-    issued_on: dt.date | None = None,
-) -> Certificate:
-    """Issue the certificate of a K decision; idempotent per decision.
-
-    The decision row is locked first, so a repeated or concurrent run finds the
-    certificate the first one issued and returns it; a crashed run rolled back
-    everything, the serial included. Refused when the decision is BK or was
-    replaced, when an appeal against it is pending, or when any scheme unit is
-    recommended BK or stands BK in the holder's competency record.
-    """
-    decision = (
-        CommitteeDecision.objects.select_for_update()
-        .select_related("application__scheme__owner", "application__trainee")
-        .get(pk=decision.pk)
-    )
-    existing = Certificate.objects.filter(decision=decision).first()
-    if existing is not None:
-        return existing
-    application = decision.application
-    carried = _carried_over_ids(application)
-    scheme, holder = application.scheme, application.trainee
+    units: Sequence[CompetencyUnit],
+    carried: set[int],
+    recommended: dict[int, str],
+    records: dict[int, str],
+    appeal_pending: bool,
+    may_issue: bool,
+) -> list[str]:
+    """Every reason a decision cannot get its certificate (facts loaded by the
+    caller: `certificate_issue` for one decision, bulk issuing for a batch)."""
     problems: list[str] = []
     if decision.superseded_by_id is not None:
         problems.append(_("This decision was replaced by a later one."))
     if decision.outcome != UnitOutcome.COMPETENT:
         problems.append(_("The decision is not K (competent)."))
-    if decision.appeals.filter(outcome=AppealOutcome.PENDING).exists():
+    if appeal_pending:
         problems.append(_("An appeal against this decision is pending."))
-    if not (
-        _has_role(issued_by, Role.CERTIFICATION_ADMIN, scheme.owner)
-        or _has_role(issued_by, Role.COMMITTEE, scheme.owner)
-    ):
+    if not may_issue:
+        owner = decision.application.scheme.owner
         problems.append(
-            _("Only %(body)s can issue its certificates.") % {"body": scheme.owner}
+            _("Only %(body)s can issue its certificates.") % {"body": owner}
         )
-    units = list(
-        CompetencyUnit.objects.filter(scheme_units__scheme=scheme).order_by(
-            "scheme_units__position"
-        )
-    )
-    recommended = dict(
-        AssessorRecommendation.objects.current()
-        .filter(application=application)
-        .values_list("unit_id", "outcome")
-    )
-    records = dict(
-        CompetencyRecord.objects.filter(trainee=holder, unit__in=units).values_list(
-            "unit_id", "outcome"
-        )
-    )
     for unit in units:
         if unit.pk in carried:
             pass  # still current from the renewed certificate
@@ -560,10 +607,25 @@ def certificate_issue(
                 _("Unit %(code)s is BK in the holder's competency record.")
                 % {"code": unit.code}
             )
-    if problems:
-        raise ValidationError(problems)
-    issued_on = issued_on or timezone.localdate()
-    serial = _next_serial(scheme.owner)
+    return problems
+
+
+# Foreign keys of a new certificate come from rows just read in the same
+# transaction, so `full_clean` need not look each one up again (one query per
+# key per certificate was a large share of bulk issuing).
+_CERTIFICATE_FK_FIELDS = ["decision", "holder", "scheme", "body", "training_evidence"]
+
+
+def _certificate_new(
+    *,
+    decision: CommitteeDecision,
+    units: Sequence[CompetencyUnit],
+    serial: int,
+    issued_on: dt.date,
+) -> Certificate:
+    """The unsaved, validated certificate of a decision with its serial."""
+    application = decision.application
+    scheme, holder = application.scheme, application.trainee
     certificate = Certificate(
         number=number_format().format(
             body=scheme.owner.code,
@@ -581,17 +643,90 @@ def certificate_issue(
         issued_on=issued_on,
         valid_until=add_months(issued_on, scheme.validity_months),
     )
-    # The one-to-one on the decision is the database's guarantee of one
-    # certificate per decision; the lock above only makes the race rare.
-    certificate.full_clean(validate_constraints=False, validate_unique=False)
-    certificate.save()
-    CertificateStatusChange.objects.create(
+    certificate.full_clean(
+        exclude=_CERTIFICATE_FK_FIELDS,
+        validate_constraints=False,
+        validate_unique=False,
+    )
+    return certificate
+
+
+def _certificate_issued_change(
+    certificate: Certificate, issued_by: User
+) -> CertificateStatusChange:
+    """The first history row of a competency certificate (unsaved)."""
+    return CertificateStatusChange(
         certificate=certificate,
         from_status="",
         to_status=CertificateStatus.ACTIVE,
-        reason=_("Issued on decision %(id)d.") % {"id": decision.pk},
+        reason=_("Issued on decision %(id)d.") % {"id": certificate.decision_id},
         changed_by=issued_by,
     )
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    decision: CommitteeDecision,
+    issued_by: User,
+    issued_on: dt.date | None = None,
+) -> Certificate:
+    """Issue the certificate of a K decision; idempotent per decision.
+
+    The decision row is locked first, so a repeated or concurrent run finds the
+    certificate the first one issued and returns it; a crashed run rolled back
+    everything, the serial included. Refused when the decision is BK or was
+    replaced, when an appeal against it is pending, or when any scheme unit is
+    recommended BK or stands BK in the holder's competency record. Bulk issuing
+    (`lms.certification.issuing.certificate_issue_batch`) applies the same
+    checks to a whole batch with a constant number of queries.
+    """
+    decision = (
+        CommitteeDecision.objects.select_for_update()
+        .select_related("application__scheme__owner", "application__trainee")
+        .get(pk=decision.pk)
+    )
+    existing = Certificate.objects.filter(decision=decision).first()
+    if existing is not None:
+        return existing
+    application = decision.application
+    scheme, holder = application.scheme, application.trainee
+    units = list(
+        CompetencyUnit.objects.filter(scheme_units__scheme=scheme).order_by(
+            "scheme_units__position"
+        )
+    )
+    problems = _certificate_problems(
+        decision=decision,
+        units=units,
+        carried=_carried_over_ids(application),
+        recommended=dict(
+            AssessorRecommendation.objects.current()
+            .filter(application=application)
+            .values_list("unit_id", "outcome")
+        ),
+        records=dict(
+            CompetencyRecord.objects.filter(trainee=holder, unit__in=units).values_list(
+                "unit_id", "outcome"
+            )
+        ),
+        appeal_pending=decision.appeals.filter(outcome=AppealOutcome.PENDING).exists(),
+        may_issue=_has_role(issued_by, Role.CERTIFICATION_ADMIN, scheme.owner)
+        or _has_role(issued_by, Role.COMMITTEE, scheme.owner),
+    )
+    if problems:
+        raise ValidationError(problems)
+    issued_on = issued_on or timezone.localdate()
+    certificate = _certificate_new(
+        decision=decision,
+        units=units,
+        serial=_next_serial(scheme.owner),
+        issued_on=issued_on,
+    )
+    # The one-to-one on the decision is the database's guarantee of one
+    # certificate per decision; the lock above only makes the race rare.
+    certificate.save()
+    _certificate_issued_change(certificate, issued_by).save()
     return certificate
 
 
@@ -756,10 +891,15 @@ def training_certificate_issue(
     evidence: EvidenceRecord,
     jp: int,
     centre: Organisation,
-    issued_by: User,
+    issued_by: User | None,
     issued_on: dt.date | None = None,
 ) -> Certificate:
     """Issue the training certificate of a course completion; idempotent.
+
+    ``issued_by`` is the centre's administrator issuing by hand, or None when
+    the courses app issues it itself the moment the course is completed
+    (`courses.services.course_completion_check`): the completion, checked by the
+    server, is then the authority, and the history row names no person.
 
     ``evidence`` is one of the completion's training evidence rows (category
     training, outcome completed, verified, current); ``jp`` is the JP earned,
@@ -785,7 +925,7 @@ def training_certificate_issue(
         problems.append(_("The JP earned must be more than zero."))
     if centre.kind != OrganisationKind.CENTRE:
         problems.append(_("Training certificates are issued by a training centre."))
-    elif not may_manage_certificates(issued_by, centre):
+    elif issued_by is not None and not may_manage_certificates(issued_by, centre):
         problems.append(
             _("Only %(body)s can issue its certificates.") % {"body": centre}
         )

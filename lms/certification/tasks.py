@@ -24,10 +24,11 @@ def certificate_upkeep_task(today: str | None = None) -> dict[str, int]:
 
 
 @task()
-def issuing_run_task(run_id: int) -> str:
-    """Execute (or resume) an issuing run; returns its progress ``done/total``."""
+def issuing_run_task(run_id: int, part: int = 0, parts: int = 1) -> str:
+    """Execute (or resume) one part of an issuing run (the whole run by default);
+    returns the run's progress ``done/total`` as this part leaves it."""
     run = IssuingRun.objects.filter(pk=run_id).first()
     if run is None:
         return "missing"
-    run = issuing_run_execute(run=run)
+    run = issuing_run_execute(run=run, part=part, parts=parts)
     return run.progress

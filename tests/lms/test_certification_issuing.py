@@ -176,3 +176,74 @@ def test_admin_page_is_not_there_for_people_who_do_not_issue(staff_client):
     assert client.get("/admin/sertifikat/penerbitan/").status_code == 404
     assert client.post("/admin/sertifikat/penerbitan/").status_code == 404
     assert not IssuingRun.objects.exists()
+
+
+def test_a_batch_is_issued_with_the_same_queries_whatever_its_size():
+    """Set-based issuing: the number of queries of a batch does not grow with
+    the number of decisions in it (measured at one and at two)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lms.certification.issuing import certificate_issue_batch
+    from lms.certification.models import CertificateSequence
+
+    admin = people()["admin"]
+    made = decisions()
+    # The body's first serial creates its counter row (two queries, once ever).
+    CertificateSequence.objects.get_or_create(body=made[0].application.scheme.owner)
+    counts = []
+    for batch in (made[:1], made[1:]):
+        with CaptureQueriesContext(connection) as queries:
+            certificates, refused = certificate_issue_batch(
+                decision_ids=[d.pk for d in batch], issued_by=admin
+            )
+        assert refused == [] and len(certificates) == len(batch)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    serials = sorted(Certificate.objects.values_list("serial", flat=True))
+    assert len(set(serials)) == len(serials) == 3
+    # Each has its first history row, by the issuer.
+    for certificate in Certificate.objects.filter(decision__in=made):
+        change = certificate.status_changes.get()
+        assert (change.to_status, change.changed_by) == ("aktif", admin)
+    # Again: nothing new, the same certificates back, in decision order.
+    again, refused = certificate_issue_batch(
+        decision_ids=[d.pk for d in made], issued_by=admin
+    )
+    assert [c.decision_id for c in again] == sorted(d.pk for d in made)
+    assert Certificate.objects.filter(decision__in=made).count() == 3
+
+
+def test_a_batch_issues_what_it_may_and_lists_the_rest_with_every_reason():
+    from lms.certification import services
+    from lms.certification.issuing import certificate_issue_batch
+
+    made = decisions()
+    services.appeal_lodge(
+        decision=made[2], lodged_by=made[2].application.trainee, grounds="Keberatan"
+    )
+    first = certificate_issue(decision=made[0], issued_by=people()["admin"])
+    certificates, refused = certificate_issue_batch(
+        decision_ids=[d.pk for d in made], issued_by=people()["admin"]
+    )
+    assert [c.decision_id for c in certificates] == [made[0].pk, made[1].pk]
+    assert certificates[0] == first
+    assert [p["decision"] for p in refused] == [made[2].pk]
+    assert any("appeal" in m for m in refused[0]["problems"])
+    # Someone who issues for no body is refused for every decision.
+    _none, refused = certificate_issue_batch(
+        decision_ids=[made[2].pk], issued_by=people()["assessor"]
+    )
+    assert "Only" in " ".join(refused[0]["problems"])
+
+
+def test_a_run_split_in_two_parts_finishes_when_both_have_run():
+    made = decisions()
+    run = issuing_run_start(started_by=people()["admin"], enqueue=False)
+    run = issuing_run_execute(run=run, store_files=False, part=0, parts=2)
+    run.refresh_from_db()
+    assert (run.state, run.done) == ("running", 2)
+    run = issuing_run_execute(run=run, store_files=False, part=1, parts=2)
+    run.refresh_from_db()
+    assert (run.state, run.done, run.total) == ("done", 3, 3)
+    assert Certificate.objects.filter(decision__in=made).count() == 3

@@ -2,30 +2,52 @@
 
 from __future__ import annotations
 
+import io
 import time
+from pathlib import Path
 
 import pytest
 import segno
+from pypdf import PdfReader
 
 from lms.certification.credentials import verify_url
-from lms.certification.pdf import certificate_pdf, qr_matrix
+from lms.certification.pdf import (
+    _DEFAULT_FALLBACK,
+    QR_MASK,
+    certificate_pdf,
+    font_for,
+    qr_matrix,
+)
 from tests.lms.test_certification import walk_to_certificate
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(text: str) -> bytes:
-    """How ReportLab writes a string into an uncompressed page (parens escaped)."""
-    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    return escaped.encode("latin-1")
+def pdf_text(pdf: bytes) -> str:
+    """The text a PDF reader extracts from the certificate (through the embedded
+    fonts' ToUnicode maps, so it is what a reader's copy-paste gives)."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def embedded_fonts(pdf: bytes) -> set[str]:
+    """Base names of the fonts the page uses that carry their glyphs (FontFile2)."""
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    names = set()
+    for ref in fonts.values():
+        font = ref.get_object()
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is not None and "/FontFile2" in descriptor.get_object():
+            names.add(str(font["/BaseFont"]))
+    return names
 
 
 def test_pdf_renders_with_holder_scheme_units_dates_and_link():
     certificate = walk_to_certificate()
     pdf = certificate_pdf(certificate, language="en")
     assert pdf.startswith(b"%PDF-")
-    assert b"CERTIFICATE OF COMPETENCE" in pdf
-    for text in (
+    text = pdf_text(pdf)
+    assert "CERTIFICATE OF COMPETENCE" in text
+    for value in (
         certificate.holder_name,
         certificate.number,
         certificate.scheme.code,
@@ -33,10 +55,10 @@ def test_pdf_renders_with_holder_scheme_units_dates_and_link():
         verify_url(certificate),
         *(u["code"] for u in certificate.units),
     ):
-        assert pdf_text(text) in pdf, text
+        assert value in text, value
     valid = certificate.valid_until
-    assert f"{valid.day} ".encode() in pdf and str(valid.year).encode() in pdf
-    assert certificate.holder.email.encode() not in pdf
+    assert f"{valid.day} " in text and str(valid.year) in text
+    assert certificate.holder.email not in text
 
 
 def test_pdf_in_indonesian_uses_indonesian_months():
@@ -44,13 +66,17 @@ def test_pdf_in_indonesian_uses_indonesian_months():
     from lms.certification.pdf import _MONTHS
 
     pdf = certificate_pdf(certificate, language="id")
-    assert _MONTHS["id"][certificate.issued_on.month - 1].encode() in pdf
+    assert _MONTHS["id"][certificate.issued_on.month - 1] in pdf_text(pdf)
 
 
 def test_qr_code_resolves_to_the_verification_page(client):
     certificate = walk_to_certificate()
     url = verify_url(certificate)
-    assert qr_matrix(certificate) == tuple(segno.make(url, error="m").matrix)
+    # The mask is fixed (any of the eight is a valid code); the content is the
+    # verification URL at the same error level.
+    assert qr_matrix(certificate) == tuple(
+        segno.make(url, error="m", mask=QR_MASK).matrix
+    )
     page = client.get(url.removeprefix("http://testserver"))
     assert page.status_code == 200
     assert certificate.holder_name in page.content.decode()
@@ -63,3 +89,34 @@ def test_one_pdf_renders_quickly():
     certificate_pdf(certificate)
     # The issue's budget is 50 ms; leave room for a loaded CI machine.
     assert time.perf_counter() - start < 0.25
+
+
+NAMES = ["Ṣiti Nur'aini", "Đặng Thị Hường", "Siti Nu\u0301r (combining)", "Ñoño «Ç»"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_outside_latin1_print_as_written_with_embedded_glyphs(name):
+    """The name is set in an embedded Unicode TrueType font (ReportLab's Vera,
+    or the fallback font for letters Vera lacks), so a reader extracts the very
+    name (NFC) and nothing prints as '?' or as a missing-glyph box."""
+    import unicodedata
+
+    certificate = walk_to_certificate()
+    certificate.holder_name = name
+    pdf = certificate_pdf(certificate, language="en")
+    fonts = embedded_fonts(pdf)
+    assert fonts and all("Helvetica" not in f for f in fonts)
+    expected = unicodedata.normalize("NFC", name)
+    _font, printed = font_for(expected, bold=True)
+    text = pdf_text(pdf)
+    if Path(_DEFAULT_FALLBACK[1]).is_file():
+        assert expected in text  # exactly as written, no letter lost
+    else:
+        assert printed in text  # at worst a letter without its marks
+    assert "?" not in printed and "\ufffd" not in text
+
+
+def test_a_letter_no_font_has_keeps_its_base_letter(settings):
+    """Without a fallback font, a letter Vera lacks loses only its marks."""
+    settings.LMS_CERTIFICATE_FALLBACK_FONTS = ()
+    assert font_for("Ṣiti Đặng", bold=True) == ("CertSans-Bold", "Siti Đang")

@@ -18,6 +18,7 @@ from lms.models import Organisation, User
 from tests.courses.helpers import course_publish, unit_make
 from tests.lms.lms_factories import record
 from tests.lms.test_certification import walk_to_certificate
+from tests.lms.test_certification_pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -108,8 +109,9 @@ def test_pdf_credential_and_verification_page_serve_training_certificates(client
     _completion, rows = completed_course(units=1, jp=30)
     certificate = issue(rows[0], jp=30)
     pdf = certificate_pdf(certificate, language="en")
-    assert pdf.startswith(b"%PDF") and b"TRAINING CERTIFICATE" in pdf
-    assert b"30 JP" in pdf
+    text = pdf_text(pdf)
+    assert pdf.startswith(b"%PDF") and "TRAINING CERTIFICATE" in text
+    assert "30 JP" in text
     credential = certificate_credential(certificate)
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["achievementType"] == "Course"
@@ -167,3 +169,46 @@ def test_pages_show_a_training_certificate_by_its_course(client):
     record_page = client.get("/rekam-kompetensi/").content.decode()
     assert certificate.number in record_page
     assert certificate.course_title in record_page
+
+
+def test_completing_a_course_issues_its_training_certificate_once():
+    """The courses app issues the certificate as the course completes; checking
+    the completion again (or issuing by hand) never makes a second one."""
+    completion, rows = completed_course(units=2, jp=12)
+    certificate = Certificate.objects.get(kind="pelatihan", holder__email=TRAINEE)
+    assert certificate.training_jp == completion.jp_earned == 12
+    assert certificate.body.code == "R3"
+    assert [u["code"] for u in certificate.units] == [r.unit.code for r in rows]
+    assert certificate.issued_on == timezone.localdate(completion.completed_at)
+    change = certificate.status_changes.get()
+    assert change.to_status == "aktif" and change.changed_by is None
+    assert course_services.course_completion_check(enrolment=completion.enrolment)
+    assert issue(rows[1]) == certificate
+    assert (
+        Certificate.objects.filter(kind="pelatihan", holder__email=TRAINEE).count() == 1
+    )
+
+
+def test_a_course_without_target_units_completes_without_a_certificate():
+    completion, rows = completed_course(units=0, jp=12)
+    assert completion is not None and rows == []
+    assert not Certificate.objects.filter(kind="pelatihan").exists()
+
+
+def test_training_certificates_get_expiry_reminders(mailoutbox):
+    """Training certificates expire too, so they are reminded before it, with
+    the course named and no recertification advice."""
+    import datetime as dt
+
+    from lms.certification.reminders import reminders_send
+
+    _completion, _rows = completed_course(units=1, jp=12)
+    certificate = Certificate.objects.get(kind="pelatihan", holder__email=TRAINEE)
+    today = certificate.valid_until - dt.timedelta(days=30)
+    report = reminders_send(today=today)
+    assert report.reminders_sent == 1
+    mine = [m for m in mailoutbox if m.to == [TRAINEE]]
+    assert len(mine) == 1
+    assert certificate.number in mine[0].body
+    assert certificate.course_title in mine[0].body
+    assert reminders_send(today=today).reminders_sent == 0

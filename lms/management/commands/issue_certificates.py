@@ -34,6 +34,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument(
+            "--parts",
+            type=int,
+            default=None,
+            help="With --background: split the run into this many worker tasks "
+            "(default LMS_ISSUING_PARTS, 2); run that many `db_worker`s.",
+        )
+        parser.add_argument(
             "--no-files",
             action="store_true",
             help="Do not render and store the PDF and credential files.",
@@ -52,7 +59,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No organisation {options['body']}.")
         try:
             return issuing_run_start(
-                started_by=issuer, body=body, enqueue=bool(options["background"])
+                started_by=issuer,
+                body=body,
+                enqueue=bool(options["background"]),
+                parts=options["parts"],
             )
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
