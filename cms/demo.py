@@ -91,6 +91,14 @@ def demo_accounts() -> list[DemoAccount]:
             Role.COMMITTEE,
             "LSP-KEMENSOS",
         ),
+        # A second member: an appeal is decided by someone who took no part in
+        # the decision appealed against.
+        DemoAccount(
+            f"komite.banding.lsp@{DEMO_DOMAIN}",
+            "Komite Banding LSP",
+            Role.COMMITTEE,
+            "LSP-KEMENSOS",
+        ),
         DemoAccount(
             f"asesor.lsp@{DEMO_DOMAIN}",
             "Asesor LSP Kemensos",

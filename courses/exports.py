@@ -20,6 +20,8 @@ def roster_rows(*, user: User, cohort: Cohort) -> Iterable[list[object]]:
     """Header then one row per trainee: name, e-mail, role type, state, modules,
     percent, JP.
 
+    The role type is the enrolment's, falling back to the trainee's profile.
+
     Raw values; the file writers neutralise formula-like text.
     """
     total = module_required_count(cohort)
@@ -38,7 +40,7 @@ def roster_rows(*, user: User, cohort: Cohort) -> Iterable[list[object]]:
         yield [
             enrolment.trainee.full_name,
             enrolment.trainee.email,
-            enrolment.role_type,
+            enrolment.role_type_shown,
             enrolment.get_state_display(),
             enrolment.modules_done,
             total,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.http import Http404
 
 from lms.models import Membership, Organisation, Role, User
@@ -178,7 +179,11 @@ def cohort_list_for_staff(user: User) -> QuerySet[Cohort]:
 
 
 def roster_list_for_staff(*, user: User, cohort: Cohort) -> QuerySet[Enrolment]:
-    """A cohort's trainees with their progress, for the roster, exports and API."""
+    """A cohort's trainees with their progress, for the roster, exports and API.
+
+    `role_type_shown` is the enrolment's role type, else the one on the trainee's
+    profile (an import without a cohort keeps it only there).
+    """
     enrolments = Enrolment.objects.filter(cohort=cohort)
     centres = centre_ids_for_staff(user)
     if centres is not None:
@@ -195,6 +200,12 @@ def roster_list_for_staff(*, user: User, cohort: Cohort) -> QuerySet[Enrolment]:
                     progress__module__is_active=True,
                     progress__module__required=True,
                 ),
+            ),
+            # One join, not a query per row: the profile is read in the same query.
+            role_type_shown=Coalesce(
+                NullIf(F("role_type"), Value("")),
+                F("trainee__profile__role_type"),
+                Value(""),
             ),
         )
         .order_by("trainee__full_name", "pk")
@@ -267,13 +278,34 @@ def module_view_get(*, user: User, source_key: object) -> ModuleView:
 
 
 def enrolment_request_list_for_staff(user: User) -> QuerySet[Enrolment]:
-    """Pending enrolment requests of the courses of the staff member's centres."""
+    """Pending enrolment requests of the courses of the staff member's centres.
+
+    A request for a cohort carries `cohort_places_left` (its capacity less the
+    active and completed trainees in it), so the page shows it without a query
+    per row.
+    """
     requests = Enrolment.objects.filter(state=EnrolmentState.REQUESTED)
     centres = centre_ids_for_staff(user)
     if centres is not None:
         requests = requests.filter(course__centre_id__in=centres)
-    return requests.select_related("trainee", "course__centre").order_by(
-        "requested_at", "pk"
+    taken = (
+        Enrolment.objects.filter(
+            cohort_id=OuterRef("cohort_id"),
+            state__in=(EnrolmentState.ACTIVE, EnrolmentState.COMPLETED),
+        )
+        .order_by()
+        .values("cohort_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        requests.select_related("trainee", "course__centre", "cohort")
+        .annotate(
+            cohort_places_left=Greatest(
+                F("cohort__capacity") - Coalesce(Subquery(taken), 0), 0
+            )
+        )
+        .order_by("requested_at", "pk")
     )
 
 

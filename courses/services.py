@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import Attempt
 from assessments.selectors import assessment_grade_for_trainee
+from lms.certification.services import training_certificate_issue
 from lms.evidence.models import EvidenceCategory, EvidenceKind, EvidenceOutcome
 from lms.evidence.services import evidence_record
 from lms.models import (
@@ -206,6 +208,58 @@ def _prerequisites_missing(*, trainee: User, course: Course) -> list[Course]:
     return [c for c in course.prerequisites.all() if c.pk not in done]
 
 
+# A place in a cohort is held by an active or completed enrolment; a request
+# waits for one and a withdrawn trainee has given theirs up.
+PLACE_HOLDING_STATES = (EnrolmentState.ACTIVE, EnrolmentState.COMPLETED)
+
+
+def _capacity_problems(*, enrolments: list[Enrolment]) -> list[str]:
+    """Why approving `enrolments` would overfill their cohorts; one message each.
+
+    Locks the cohorts so two decisions at once cannot both take the last place.
+    Requests are served in the order they came; the ones past the places left
+    are named.
+    """
+    waiting: dict[int, list[Enrolment]] = {}
+    for enrolment in sorted(enrolments, key=lambda e: (e.requested_at, e.pk)):
+        if enrolment.cohort_id is not None:
+            waiting.setdefault(enrolment.cohort_id, []).append(enrolment)
+    if not waiting:
+        return []
+    cohorts = list(
+        Cohort.objects.select_for_update()
+        .filter(pk__in=waiting)
+        .select_related("course")
+        .order_by("pk")
+    )
+    taken = dict(
+        Enrolment.objects.filter(cohort_id__in=waiting, state__in=PLACE_HOLDING_STATES)
+        .values_list("cohort_id")
+        .annotate(n=Count("pk"))
+        .values_list("cohort_id", "n")
+    )
+    problems = []
+    for cohort in cohorts:
+        left = max(cohort.capacity - taken.get(cohort.pk, 0), 0)
+        extra = waiting[cohort.pk][left:]
+        if extra:
+            problems.append(
+                ngettext(
+                    "%(cohort)s has %(left)d place left; these requests do not "
+                    "fit: %(names)s.",
+                    "%(cohort)s has %(left)d places left; these requests do not "
+                    "fit: %(names)s.",
+                    left,
+                )
+                % {
+                    "cohort": cohort,
+                    "left": left,
+                    "names": ", ".join(str(e.trainee) for e in extra),
+                }
+            )
+    return problems
+
+
 def _enrolment_problems(
     *, trainee: User, course: Course, cohort: Cohort | None
 ) -> list[str]:
@@ -221,7 +275,7 @@ def _enrolment_problems(
     if cohort is not None:
         if cohort.course_id != course.pk:
             problems.append(_("This cohort belongs to another course."))
-        taken = cohort.enrolments.exclude(state=EnrolmentState.WITHDRAWN).count()
+        taken = cohort.enrolments.filter(state__in=PLACE_HOLDING_STATES).count()
         if taken >= cohort.capacity:
             problems.append(_("Cohort %(number)s is full.") % {"number": cohort.number})
     return problems
@@ -258,10 +312,22 @@ def enrolment_self_enrol(*, trainee: User, course: Course) -> Enrolment:
 def enrolment_decide(
     *, enrolment: Enrolment, approve: bool, decided_by: User, reason: str = ""
 ) -> Enrolment:
-    """The centre approves or declines a requested place (with an optional reason)."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    """The centre approves or declines a requested place (with an optional reason).
+
+    Approving a request for a cohort that has no place left is refused, saying
+    how many places are left; nothing is written.
+    """
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("trainee")
+        .get(pk=enrolment.pk)
+    )
     if enrolment.state != EnrolmentState.REQUESTED:
         raise ValidationError(_("Only a requested enrolment can be decided."))
+    if approve:
+        problems = _capacity_problems(enrolments=[enrolment])
+        if problems:
+            raise ValidationError(problems)
     enrolment.state = EnrolmentState.ACTIVE if approve else EnrolmentState.WITHDRAWN
     enrolment.decided_at = timezone.now()
     enrolment.decided_by = decided_by
@@ -281,8 +347,9 @@ def enrolment_decide_many(
 ) -> list[Enrolment]:
     """Approve or decline several requests at once; all or nothing.
 
-    A decline needs a reason (the trainee sees it). Every problem is named
-    before anything is written.
+    A decline needs a reason (the trainee sees it). An approval must fit in
+    each cohort's places left: the requests that do not fit are named and none
+    is approved. Every problem is named before anything is written.
     """
     problems: list[str] = []
     if not enrolments:
@@ -296,6 +363,10 @@ def enrolment_decide_many(
         problems.append(
             _("Already decided: %(names)s.")
             % {"names": ", ".join(str(e.trainee) for e in not_requested)}
+        )
+    if approve:
+        problems += _capacity_problems(
+            enrolments=[e for e in enrolments if e.state == EnrolmentState.REQUESTED]
         )
     if problems:
         raise ValidationError(problems)
@@ -439,7 +510,9 @@ def course_completion_check(*, enrolment: Enrolment) -> CourseCompletion | None:
 
     JP earned is the course's total JP, or the sum of module JP when the course
     gives none. Writes one supplementary training evidence row per unit the
-    course targets (idempotent by key, so a second check writes nothing).
+    course targets (idempotent by key, so a second check writes nothing) and
+    issues the training certificate (sertifikat pelatihan) of the completion
+    from the centre, unique per completion, so completing twice issues one.
     """
     existing = CourseCompletion.objects.filter(enrolment=enrolment).first()
     if existing is not None:
@@ -465,7 +538,7 @@ def course_completion_check(*, enrolment: Enrolment) -> CourseCompletion | None:
     completion.save()
     enrolment.state = EnrolmentState.COMPLETED
     enrolment.save(update_fields=["state"])
-    for unit in course.units.all():
+    evidence = [
         evidence_record(
             trainee=enrolment.trainee,
             unit=unit,
@@ -477,6 +550,18 @@ def course_completion_check(*, enrolment: Enrolment) -> CourseCompletion | None:
             verified=True,
             occurred_at=now,
             idempotency_key=f"course-completion:{enrolment.pk}:{unit.pk}",
+        )
+        for unit in course.units.all()
+    ]
+    # The certificate lists the units of the training evidence, so a course
+    # that targets none has nothing to certify; no JP, no certificate either.
+    if evidence and jp > 0:
+        training_certificate_issue(
+            evidence=evidence[0],
+            jp=jp,
+            centre=course.centre,
+            issued_by=None,
+            issued_on=timezone.localdate(now),
         )
     return completion
 
@@ -541,7 +626,7 @@ def cohort_save(
     if capacity is None or capacity < 1:
         add("capacity", _("The capacity must be a whole number of at least 1."))
     elif cohort is not None:
-        taken = cohort.enrolments.exclude(state=EnrolmentState.WITHDRAWN).count()
+        taken = cohort.enrolments.filter(state__in=PLACE_HOLDING_STATES).count()
         if capacity < taken:
             add(
                 "capacity",

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from courses.models import Cohort, Course, Enrolment
@@ -112,3 +113,88 @@ def test_cohort_enrolment_and_capacity():
     assert not User.objects.filter(email__endswith="@imp.lms.example").exists()
     assert trainee_import(text=_csv(3), centre=centre, cohort=cohort).enrolled == 3
     assert Enrolment.objects.filter(cohort=cohort).count() == 3
+
+
+def _cohort(capacity: int = 30) -> Cohort:
+    page = course_publish(code="IMP-RT", modules=1)
+    return Cohort.objects.create(
+        course=Course.objects.get(source_key=page.translation_key),
+        number="7",
+        starts_on=datetime.date(2026, 12, 1),
+        ends_on=datetime.date(2026, 12, 5),
+        capacity=capacity,
+    )
+
+
+def test_role_type_is_kept_on_the_profile_without_a_cohort_and_updated():
+    centre = Organisation.objects.get(code="R3")
+    assert trainee_import(text=_csv(3), centre=centre).created == 3
+    profiles = Profile.objects.filter(user__email__endswith="@imp.lms.example")
+    assert set(profiles.values_list("role_type", flat=True)) == {"pendamping_pkh"}
+
+    # A later file with another role type updates the profile (and only it).
+    changed = _csv(3).replace("pendamping_pkh", "TKSK", 1)
+    result = trainee_import(text=changed, centre=centre)
+    assert (result.created, result.existing) == (0, 3)
+    assert profiles.get(user__email="p0@imp.lms.example").role_type == "TKSK"
+    assert profiles.get(user__email="p1@imp.lms.example").role_type == "pendamping_pkh"
+
+    # The same file again writes nothing.
+    with CaptureQueriesContext(connection) as queries:
+        assert trainee_import(text=changed, centre=centre).ok
+    assert not any(
+        q["sql"].startswith(("UPDATE", "INSERT")) for q in queries.captured_queries
+    )
+
+
+def test_role_type_of_an_existing_person_without_profile_is_stored():
+    user = User.objects.create(email="p0@imp.lms.example", full_name="Peserta 0")
+    assert not Profile.objects.filter(user=user).exists()
+    assert (
+        trainee_import(
+            text=_csv(1), centre=Organisation.objects.get(code="R3")
+        ).existing
+        == 1
+    )
+    assert Profile.objects.get(user=user).role_type == "pendamping_pkh"
+
+
+def test_roster_and_exports_show_enrolment_role_type_else_profile(staff_client):
+    from courses import services
+
+    cohort = _cohort()
+    centre = Organisation.objects.get(code="R3")
+    # Imported without a cohort: the role type lives only on the profile ...
+    assert trainee_import(text=_csv(2), centre=centre).ok
+    for user in User.objects.filter(email__endswith="@imp.lms.example"):
+        services.enrolment_cohort_add(trainee=user, cohort=cohort)
+    # ... and one enrolment has its own, which wins.
+    Enrolment.objects.filter(trainee__email="p1@imp.lms.example").update(
+        role_type="TKSK"
+    )
+    client = staff_client("penyelenggara.r3@lms.example")
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("cms:cohort_roster", args=[cohort.pk]))
+    page = page.content.decode()
+    exported = client.get(reverse("cms:cohort_roster_export", args=[cohort.pk, "csv"]))
+    rows = list(csv.reader(exported.content.decode("utf-8-sig").splitlines()))
+    by_email = {r[1]: r[2] for r in rows[1:]}
+    assert by_email == {
+        "p0@imp.lms.example": "pendamping_pkh",
+        "p1@imp.lms.example": "TKSK",
+    }
+    assert "pendamping_pkh" in page and "TKSK" in page
+
+
+def test_import_into_cohort_keeps_role_type_on_enrolment_and_profile():
+    cohort = _cohort()
+    centre = Organisation.objects.get(code="R3")
+    assert trainee_import(text=_csv(2), centre=centre, cohort=cohort).enrolled == 2
+    enrolment = Enrolment.objects.get(trainee__email="p0@imp.lms.example")
+    assert enrolment.role_type == "pendamping_pkh"
+    assert enrolment.trainee.profile.role_type == "pendamping_pkh"
+    changed = _csv(2).replace("pendamping_pkh", "Tagana", 1)
+    assert trainee_import(text=changed, centre=centre, cohort=cohort).enrolled == 0
+    enrolment.refresh_from_db()
+    assert enrolment.role_type == "Tagana"
+    assert Profile.objects.get(user=enrolment.trainee).role_type == "Tagana"

@@ -118,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
-    call_command("load_demo", "--force", verbosity=0)
+    call_command("load_demo", "--force", "--accounts-only", verbosity=0)
     quiz, work = build(args.trainees)
     payload = {"responses": {str(i): (i % 4 != 0) for i in range(1, 21)}}
 
