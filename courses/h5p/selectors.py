@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import (
     Avg,
+    CharField,
     Count,
     Exists,
     IntegerField,
@@ -13,9 +14,10 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 
 from assessments.models import AttemptState, Section
@@ -175,3 +177,65 @@ def centre_list_for_uploader(*, user: Any) -> QuerySet:
         memberships__role__in=["trainer", "centre_admin"],
         memberships__revoked_at__isnull=True,
     ).distinct()
+
+
+def _pages_using(content_type: Any, page_type: Any) -> Subquery:
+    # Wagtail's reference index keys the target by its primary key as text.
+    from wagtail.models import ReferenceIndex
+
+    return Subquery(
+        ReferenceIndex.objects.filter(
+            to_content_type=content_type,
+            to_object_id=Cast(OuterRef("pk"), CharField()),
+            base_content_type=page_type,
+        )
+        .order_by()
+        .values("to_object_id")
+        .annotate(n=Count("object_id", distinct=True))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def _assessments_using() -> Subquery:
+    return Subquery(
+        Section.objects.filter(instrument=H5P_INSTRUMENT)
+        .annotate(h5p_content=Cast(KT("config__h5p_content"), IntegerField()))
+        .filter(h5p_content=OuterRef("pk"))
+        .order_by()
+        .values("h5p_content")
+        .annotate(n=Count("assessment_id", distinct=True))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def content_list_for_admin(*, user: Any) -> QuerySet[H5PContent]:
+    """The Wagtail admin's H5P listing: the person's centres' contents (all of
+    them for the central admin), each with how many pages embed it and how many
+    assessments play it, in one query whatever the number of contents.
+
+    `content_list_for_staff` scopes by centre; the central admin here is anyone
+    `lms` counts as one (a superuser or the central-admin role), matching the
+    admin screens' permission policy.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page
+
+    from lms.selectors import user_is_central_admin
+
+    contents = (
+        H5PContent.objects.select_related("centre", "main_library")
+        if user_is_central_admin(user)
+        else content_list_for_staff(user=user)
+    )
+    return contents.annotate(
+        pages_count=Coalesce(
+            _pages_using(
+                ContentType.objects.get_for_model(H5PContent),
+                ContentType.objects.get_for_model(Page),
+            ),
+            0,
+        ),
+        assessments_count=Coalesce(_assessments_using(), 0),
+    ).order_by("-created_at", "-pk")

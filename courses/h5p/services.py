@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -148,6 +149,9 @@ def xapi_statement_record(
 
     Idempotent: posting a statement id again returns the stored row unchanged.
     Raises ValidationError naming every problem (nothing is written then).
+    Queries: one write for a new statement and its attempt together (on
+    PostgreSQL), one more to read the stored row back for a repeated id, and
+    one read of the children's statements when a composite is re-scored.
     """
     problems = statement_problems(statement=statement, user=user, content=content)
     if problems:
@@ -161,8 +165,9 @@ def xapi_statement_record(
     score = (statement.get("result") or {}).get("score") or {}
     claimed_raw, claimed_max = _number(score.get("raw")), _number(score.get("max"))
     verb = statement["verb"]["id"]
+    closes = is_top_level and claimed_raw is not None and verb in CLOSING_VERBS
     server: ServerScore | None = None
-    if is_top_level and claimed_raw is not None and verb in CLOSING_VERBS:
+    if closes:
         server = rescore_statement(content=content, statement=statement, user=user)
     flagged = bool(
         server
@@ -171,48 +176,117 @@ def xapi_statement_record(
             or Decimal(str(claimed_max)) != server.max
         )
     )
-    try:
-        with transaction.atomic():
-            row = XapiStatement.objects.create(
-                statement_id=statement_id,
-                content=content,
-                user=user,
-                verb=verb,
-                sub_content_id=sub_content_id,
-                is_top_level=is_top_level,
-                claimed_raw=claimed_raw,
-                claimed_max=claimed_max,
-                verified_raw=server.raw if server else None,
-                verified_max=server.max if server else None,
-                flagged=flagged,
-                payload=statement,
-            )
-            attempt = None
-            if is_top_level and claimed_raw is not None and verb in CLOSING_VERBS:
-                attempt = H5PAttempt.objects.create(
-                    content=content,
-                    user=user,
-                    statement=row,
-                    # The server's figure when it has one; the claim only otherwise.
-                    raw=server.raw if server else Decimal(str(claimed_raw)),
-                    max=server.max if server else Decimal(str(claimed_max)),
-                    verified=server is not None and not flagged,
-                    flagged=flagged,
-                )
-                if attempt.verified:
-                    # Evidence is written by a background task once this commits.
-                    transaction.on_commit(
-                        partial(attempt_evidence_record.enqueue, attempt.pk)
-                    )
-    except IntegrityError:
+    row = XapiStatement(
+        statement_id=statement_id,
+        content=content,
+        user=user,
+        verb=verb,
+        sub_content_id=sub_content_id,
+        is_top_level=is_top_level,
+        claimed_raw=claimed_raw,
+        claimed_max=claimed_max,
+        verified_raw=server.raw if server else None,
+        verified_max=server.max if server else None,
+        flagged=flagged,
+        payload=statement,
+    )
+    attempt = None
+    if closes:
+        attempt = H5PAttempt(
+            content=content,
+            user=user,
+            statement=row,
+            # The server's figure when it has one; the claim only otherwise.
+            raw=server.raw if server else Decimal(str(claimed_raw)),
+            max=server.max if server else Decimal(str(claimed_max)),
+            verified=server is not None and not flagged,
+            flagged=flagged,
+        )
+    with transaction.atomic():
+        created = _statement_insert(row, attempt)
+        if created and attempt is not None and attempt.verified:
+            # Evidence is written by a background task once this commits.
+            transaction.on_commit(partial(attempt_evidence_record.enqueue, attempt.pk))
+    if not created:
         # The same id arrived before (a retry over a weak connection).
         existing = XapiStatement.objects.get(statement_id=statement_id)
         if existing.user_id != user.pk or existing.content_id != content.pk:
             raise ValidationError(
                 [_("This statement id was already used for another record.")]
-            ) from None
+            )
         return StatementOutcome(existing, created=False, attempt=None)
     return StatementOutcome(row, created=True, attempt=attempt)
+
+
+def _insert_columns(obj: Any, *, now: Any, skip: str = "") -> tuple[list[str], list]:
+    """Column names and database values of an unsaved row (not its id)."""
+    columns, values = [], []
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or field.attname == skip:
+            continue
+        if getattr(field, "auto_now_add", False):
+            setattr(obj, field.attname, now)
+        columns.append(connection.ops.quote_name(field.column))
+        values.append(
+            field.get_db_prep_save(getattr(obj, field.attname), connection=connection)
+        )
+    return columns, values
+
+
+def _statement_insert(row: XapiStatement, attempt: H5PAttempt | None) -> bool:
+    """Insert the statement (and its attempt) unless its id is already stored.
+
+    On PostgreSQL one query does it all: `INSERT ... ON CONFLICT DO NOTHING`
+    for the statement, chained in a CTE to the attempt's insert, so a repeated
+    id neither raises nor writes an attempt, and a closing statement costs no
+    second round trip. Elsewhere (SQLite in development) two ORM inserts.
+    Returns whether the statement is new; the rows get their ids and times.
+    """
+    if connection.vendor != "postgresql":
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+                if attempt is not None:
+                    attempt.statement = row
+                    attempt.save(force_insert=True)
+        except IntegrityError:
+            # The caller reads the stored row back, which fails loudly if the
+            # conflict was some other constraint rather than a repeated id.
+            return False
+        return True
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    columns, values = _insert_columns(row, now=now)
+    sql = (
+        f"WITH s AS (INSERT INTO {quote(XapiStatement._meta.db_table)} "
+        f"({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('statement_id')}) DO NOTHING RETURNING {quote('id')})"
+    )
+    params = list(values)
+    if attempt is not None:
+        a_columns, a_values = _insert_columns(attempt, now=now, skip="statement_id")
+        sql += (
+            f", a AS (INSERT INTO {quote(H5PAttempt._meta.db_table)} "
+            f"({', '.join(a_columns)}, {quote('statement_id')}) "
+            f"SELECT {', '.join(['%s'] * len(a_columns))}, s.{quote('id')} FROM s "
+            f"RETURNING {quote('id')}) "
+            f"SELECT s.{quote('id')}, a.{quote('id')} FROM s LEFT JOIN a ON true"
+        )
+        params += a_values
+    else:
+        sql += f" SELECT s.{quote('id')}, NULL FROM s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    row.pk = found[0]
+    row._state.adding = False
+    if attempt is not None:
+        attempt.pk = found[1]
+        attempt.statement = row
+        attempt._state.adding = False
+    return True
 
 
 def user_data_save(
@@ -394,12 +468,17 @@ def content_import(
             ]
         )
     written: list[str] = []
+    # Libraries are shared and may be live: each is written whole to a staging
+    # folder and switched into place only once everything else is written, so a
+    # failure at any point leaves the installed files as they were.
+    staged: list[storage.StagedFolder] = []
     try:
         with transaction.atomic():
             for library in [*to_install, *to_upgrade]:
-                written += storage.write_files(
-                    storage.library_path(library.folder),
-                    package.iter_library_files(library),
+                staged.append(
+                    storage.library_stage(
+                        library.folder, package.iter_library_files(library)
+                    )
                 )
                 row, _created = H5PLibrary.objects.update_or_create(
                     machine_name=library.machine_name,
@@ -452,13 +531,17 @@ def content_import(
             written += storage.write_files(
                 f"{base}/content", package.iter_content_files()
             )
+            storage.libraries_switch(staged)
     except PackageInvalid as exc:
         # The archive changed between validation and storing.
         storage.delete_files(written)
+        storage.libraries_restore(staged)
         raise ValidationError(_problem_messages(exc.problems)) from None
     except Exception:
         storage.delete_files(written)
+        storage.libraries_restore(staged)
         raise
+    transaction.on_commit(partial(storage.staging_discard, staged))
     return ImportResult(
         content=content,
         installed=[lib.folder for lib in to_install],
@@ -470,8 +553,9 @@ def content_import(
 def content_delete(*, content: H5PContent) -> None:
     """Delete a content nobody has used; refuse (naming why) if anything uses it.
 
-    Refused while a live page embeds it (Wagtail's reference index) and once any
-    attempt or statement exists: results are never lost with their content.
+    Refused while a live page embeds it (Wagtail's reference index), while an
+    assessment section plays it, and once any attempt or statement exists:
+    results are never lost with their content.
     """
     from wagtail.models import Page, ReferenceIndex
 
@@ -492,9 +576,78 @@ def content_delete(*, content: H5PContent) -> None:
         )
     if XapiStatement.objects.filter(content=content).exists():
         problems.append(_("Trainees have results for it; results are never deleted."))
+    assessments = _assessment_codes_using(content)
+    if assessments:
+        problems.append(
+            _("Assessments play it: %(assessments)s.")
+            % {"assessments": ", ".join(assessments)}
+        )
     if problems:
         raise ValidationError(problems)
     content.libraries.clear()
     storage_names = [storage.content_path(content.uuid)]
     content.delete()
     transaction.on_commit(partial(storage.delete_tree, storage_names[0]))
+
+
+def _assessment_codes_using(content: H5PContent) -> list[str]:
+    """Codes of the assessments with an H5P activity section playing `content`."""
+    from django.db.models import IntegerField
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    from assessments.models import Section
+    from courses.instruments import H5P_INSTRUMENT
+
+    return sorted(
+        set(
+            Section.objects.filter(instrument=H5P_INSTRUMENT)
+            .annotate(h5p_content=Cast(KT("config__h5p_content"), IntegerField()))
+            .filter(h5p_content=content.pk)
+            .values_list("assessment__code", flat=True)
+        )
+    )
+
+
+def content_settings_update(
+    *,
+    content: H5PContent,
+    title: str,
+    criteria: Any,
+    pass_ratio: Decimal | None,
+    grading_method: str,
+    by: Any,
+) -> H5PContent:
+    """Change what staff may change of a content: its title, the performance
+    criteria (KUK) its server-verified attempts give evidence for, the pass mark
+    and how several attempts make one result.
+
+    The package itself (`params`, libraries) never changes; a new version is a
+    new upload. Every problem is named at once and nothing is written then.
+    """
+    from courses.h5p.models import GradingMethod
+
+    title = (title or "").strip()
+    criteria = list(criteria or [])
+    problems = []
+    if not title:
+        problems.append(_("Give the content a title."))
+    elif len(title) > 255:
+        problems.append(_("The title is longer than 255 characters."))
+    if pass_ratio is None or not (Decimal(0) < pass_ratio <= Decimal(1)):
+        problems.append(
+            _("The pass mark must be a share above 0 and at most 1 (e.g. 0.7).")
+        )
+    if grading_method not in GradingMethod.values:
+        problems.append(_("Choose a grading method from the list."))
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        content.title = title
+        # The column keeps three places; every value was checked above (a full
+        # clean would also judge the imported `params`, which staff cannot edit).
+        content.pass_ratio = pass_ratio.quantize(Decimal("0.001"))
+        content.grading_method = grading_method
+        content.save(update_fields=["title", "pass_ratio", "grading_method"])
+        content.criteria.set(criteria)
+    return content

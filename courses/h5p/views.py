@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.h5p import player, selectors, services, storage
 from courses.h5p.models import H5PContent
-from lms.exports import csv_response
+from lms.exports import csv_response, export_logged
 
 MAX_STATEMENTS_PER_POST = 200
 
@@ -225,13 +225,21 @@ def file(request: HttpRequest, name: str) -> FileResponse:
 def staff_results(request: HttpRequest, content_uuid: str) -> HttpResponse:
     """Trainer view: each trainee's attempts on one content of their centre.
 
-    `?format=csv` downloads the same rows (formula-looking cells neutralised).
+    `?format=csv` downloads the same rows, logged as an export, with
+    formula-looking cells neutralised (`lms.exports.csv_response`).
     """
     content = selectors.content_get_for_staff(
         user=request.user, content_uuid=content_uuid
     )
     rows = selectors.attempt_summary_for_content(content=content)
     if request.GET.get("format") == "csv":
+        # Trainees' names and e-mails leave the system: logged before sending.
+        export_logged(
+            user=request.user,
+            name="h5p_results",
+            file_format="csv",
+            parameters={"content": str(content.uuid), "centre": content.centre.code},
+        )
         return csv_response(
             filename=f"h5p-{content.uuid}.csv",
             header=[

@@ -176,7 +176,7 @@ def _setup_ours(users: int) -> dict:
     )
     from lms.models import Organisation, User
 
-    load_demo()
+    load_demo(accounts_only=True)
     centre = Organisation.objects.get(code="R3")
     with open(PACKAGE, "rb") as handle:
         content = content_import(
