@@ -426,6 +426,44 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         signed_in(405, anonymous=302),
     ),
     # --- end of the certification pages block --------------------------------------
+    # --- certpages ---
+    # Appeals (banding) and the certificate status page. The appeal lodged by the
+    # applicant is keyed by their application (the matrix's is decided K: the
+    # page opens, the form is not offered); an appeal id that does not exist is
+    # 404 for everyone (real appeals are tested in
+    # tests/lms/test_certification_appeals_pages.py).
+    "competency:appeal": (
+        "get",
+        "/rekam-kompetensi/permohonan/{certificate_application}/banding/",
+        OWN_TRAINEE,
+    ),
+    "certification_staff:appeal_queue": (
+        "get",
+        "/staf/sertifikasi/banding/",
+        {
+            **same_for_all(404),
+            "anonymous": 302,
+            "certification_admin": 200,
+            "committee": 200,
+        },
+    ),
+    "certification_staff:appeal_detail": (
+        "get",
+        "/staf/sertifikasi/banding/999999/",
+        {**same_for_all(404), "anonymous": 302},
+    ),
+    "certification_staff:certificate_detail": (
+        "get",
+        "/staf/sertifikasi/sertifikat/{certificate_pk}/",
+        {
+            **same_for_all(404),
+            "anonymous": 302,
+            "certification_admin": 200,
+            "committee": 200,
+            "central_admin": 200,
+        },
+    ),
+    # --- end of certpages ---
     # --- certification background work: bulk issuing page (Wagtail admin) ----------
     "certificate_issuing:index": (
         "get",
@@ -500,6 +538,35 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
         )
     },
     # --- end of the assessment authoring block ------------------------------------
+    # --- h5padmin (H5P in the Wagtail admin, /admin/h5p/) -------------------------
+    # Built on the assessment authoring classes, so the same columns: listing and
+    # upload for the centres' trainers and admins and the central admin (others
+    # to the admin home, trainees to sign in); object views probed with an id
+    # that does not exist. Another centre's content answering 404 on every view
+    # is tested in tests/h5p/test_admin_viewset.py.
+    **{
+        f"h5p_admin:{view}": ("get", f"/admin/h5p/{tail}", expected)
+        for view, tail, expected in (
+            *(
+                (view, tail, {**staff_of_r3(200, others=302), "trainee": 302})
+                for view, tail in (
+                    ("index", ""),
+                    ("index_results", "results/"),
+                    ("add", "new/"),
+                )
+            ),
+            ("edit", "edit/999999999/", {**staff_of_r3(404, others=302)}),
+            *(
+                (
+                    view,
+                    f"{view.replace('_', '-')}/999999999/",
+                    {**same_for_all(404), "anonymous": 302, "trainee": 302},
+                )
+                for view in ("delete", "history", "history_results", "usage")
+            ),
+        )
+    },
+    # --- end of h5padmin -------------------------------------------------------------
 }
 
 
