@@ -314,8 +314,19 @@ def trainee_import(
     pairs = list(zip(fresh, user_ids, strict=True))
     new_ids = {r.email: pk for r, pk in pairs}
     users_rows = ((pk, r.email, r.full_name, unusable) for r, pk in pairs)
+    # A trainee's province is where their NIK was issued (its first two digits)
+    # until they say otherwise; the dashboards group by it.
+    province_ids = dict(Province.objects.values_list("code", "pk"))
     profile_rows = (
-        (pk, cipher.encrypt(r.nik), r.nik_hash, r.phone, r.regency, r.role_type)
+        (
+            pk,
+            cipher.encrypt(r.nik),
+            r.nik_hash,
+            r.phone,
+            r.regency,
+            r.role_type,
+            province_ids.get(r.nik[:2]),
+        )
         for r, pk in pairs
     )
     email_rows = ((pk, r.email, True, False) for r, pk in pairs)
@@ -325,7 +336,15 @@ def trainee_import(
         _copy(User, ["id", "email", "full_name", "password"], users_rows)
     _insert(
         Profile,
-        ["user_id", "nik_encrypted", "nik_hash", "phone", "regency", "role_type"],
+        [
+            "user_id",
+            "nik_encrypted",
+            "nik_hash",
+            "phone",
+            "regency",
+            "role_type",
+            "province_id",
+        ],
         profile_rows,
         copy=use_copy,
     )

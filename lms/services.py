@@ -44,9 +44,14 @@ def profile_set_nik(*, user: User, nik: str) -> Profile:
     if problems:
         raise ValidationError({"nik": problems})
     profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
-    profile.nik_encrypted = nik_cipher().encrypt(nik_normalise(nik))
+    normalised = nik_normalise(nik)
+    profile.nik_encrypted = nik_cipher().encrypt(normalised)
     profile.nik_hash = nik_hash(nik)
-    profile.save(update_fields=["nik_encrypted", "nik_hash"])
+    if profile.province_id is None:
+        # Where the NIK was issued (its first two digits) until the person says
+        # otherwise; the dashboards group trainees by it.
+        profile.province = Province.objects.filter(code=normalised[:2]).first()
+    profile.save(update_fields=["nik_encrypted", "nik_hash", "province"])
     return profile
 
 

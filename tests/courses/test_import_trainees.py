@@ -198,3 +198,18 @@ def test_import_into_cohort_keeps_role_type_on_enrolment_and_profile():
     enrolment.refresh_from_db()
     assert enrolment.role_type == "Tagana"
     assert Profile.objects.get(user=enrolment.trainee).role_type == "Tagana"
+
+
+def test_imported_and_created_people_get_their_niks_province():
+    from lms.services import person_create
+
+    centre = Organisation.objects.get(code="R3")
+    assert trainee_import(text=_csv(2), centre=centre).created == 2
+    profiles = Profile.objects.filter(user__email__endswith="@imp.lms.example")
+    nik_province = _csv(1).splitlines()[1][:2]
+    assert set(profiles.values_list("province__code", flat=True)) == {nik_province}
+
+    person = person_create(
+        email="provinsi@lms.example", full_name="Asal Provinsi", nik=valid_nik("73")
+    )
+    assert Profile.objects.get(user=person).province.code == "73"
