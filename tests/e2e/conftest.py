@@ -80,4 +80,35 @@ def demo_world(transactional_db):
         "lms.migrations.0003_seed_provinces_and_organisations"
     )
     seed.seed(apps, None)
-    load_demo()
+    # The accounts only: each browser test builds the rest it needs (the full
+    # world of `load_demo` takes minutes and writes media files).
+    load_demo(accounts_only=True)
+
+
+def sign_in(page, live_server, email: str) -> None:
+    """Sign a trainee in through the allauth form, as a person would."""
+    from cms.demo import DEMO_PASSWORD
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"{live_server.url}/saya/")
+
+
+def new_page(browser, *, phone: bool = False):
+    """A fresh context (its own session) and page; phone-sized when asked."""
+    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=size)
+    page = context.new_page()
+    # Generous: the live server shares a busy CI machine; waits end on success.
+    page.set_default_timeout(SLOW_TIMEOUT)
+    return context, page
+
+
+SLOW_TIMEOUT = 90_000
+
+
+@pytest.fixture
+def demo_accounts(demo_world):
+    """The demo accounts, centres and workflows (the same as `demo_world`)."""
