@@ -476,6 +476,14 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
             "committee": 200,
         },
     ),
+    # --- trainee's certification application page --------------------------------
+    # Probed with a scheme code that does not exist (404 for everyone signed in);
+    # the page itself is tested in tests/lms/test_certification_apply_page.py.
+    "competency:apply": (
+        "get",
+        "/rekam-kompetensi/skema/TIDAK-ADA/ajukan/",
+        {**same_for_all(404), "anonymous": 302},
+    ),
     # --- whole-course review (Wagtail admin) -------------------------------------
     # Probed with a page id that does not exist; another centre's course answering
     # 404 is tested in tests/cms/test_course_review.py.

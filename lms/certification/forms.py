@@ -6,7 +6,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import AppealOutcome, CertificateStatus, UnitOutcome
+from .models import AppealOutcome, ApplicationPurpose, CertificateStatus, UnitOutcome
 
 
 class ConflictDeclarationForm(forms.Form):
@@ -130,3 +130,38 @@ class CertificateStatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ApplicationForm(forms.Form):
+    """APL-01 (purpose) with the APL-02 self-assessment: one answer per element."""
+
+    purpose = forms.ChoiceField(label=_("Purpose of the assessment"), choices=[])
+
+    def __init__(self, *args, scheme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = ApplicationPurpose.choices
+        self.rows = []
+        for scheme_unit in scheme.scheme_units.all():
+            unit = scheme_unit.unit
+            elements = []
+            for element in unit.elements.all():
+                name = f"element_{element.pk}"
+                self.fields[name] = forms.TypedChoiceField(
+                    label=str(element),
+                    choices=[
+                        ("1", _("I am competent (K)")),
+                        ("0", _("Not yet competent (BK)")),
+                    ],
+                    coerce=lambda value: value == "1",
+                    widget=forms.RadioSelect,
+                )
+                elements.append((element, self[name]))
+            self.rows.append((unit, elements))
+
+    def answers(self) -> list[tuple[object, bool]]:
+        """(element, competent) for every element of the scheme, in order."""
+        return [
+            (element, self.cleaned_data[field.name])
+            for _unit, elements in self.rows
+            for element, field in elements
+        ]

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from lms.models import (
     User,
 )
 from lms.records.models import CompetencyOutcome
+from lms.standards.models import SchemeStatus
 
 from .models import (
     Appeal,
@@ -30,6 +31,7 @@ from .models import (
     ApplicationStatus,
     AssessorRecommendation,
     Certificate,
+    CertificateKind,
     CertificateStatus,
     CertificateStatusChange,
     CertificationApplication,
@@ -737,3 +739,33 @@ def certification_bodies_for_any(user: User, roles: Any) -> QuerySet[Organisatio
     return Organisation.objects.filter(
         kind=OrganisationKind.CERTIFICATION_BODY, pk__in=_body_ids(user, set(roles))
     ).order_by("code")
+
+
+# The trainee's application (APL-01 with the APL-02 self-assessment) ----------------
+
+
+def scheme_get_open_for_application(*, code: str) -> CertificationScheme | None:
+    """An active scheme by code, with its units and their elements, in order."""
+    return (
+        CertificationScheme.objects.filter(code=code, status=SchemeStatus.ACTIVE)
+        .prefetch_related(
+            Prefetch(
+                "scheme_units",
+                queryset=SchemeUnit.objects.select_related("unit")
+                .prefetch_related("unit__elements")
+                .order_by("position"),
+            )
+        )
+        .first()
+    )
+
+
+def training_jp_for(trainee: User) -> int:
+    """JP of the person's completed training: the sum over their training
+    certificates that are not revoked (each is issued once per completion)."""
+    total = (
+        Certificate.objects.filter(holder=trainee, kind=CertificateKind.TRAINING)
+        .exclude(status=CertificateStatus.REVOKED)
+        .aggregate(total=Sum("training_jp"))["total"]
+    )
+    return total or 0

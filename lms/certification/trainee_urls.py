@@ -9,6 +9,7 @@ app_name = "competency"
 urlpatterns = [
     path("", views.competency_record, name="record"),
     path("permohonan/<int:pk>/banding/", views.appeal_lodge, name="appeal"),
+    path("skema/<str:code>/ajukan/", views.application_apply, name="apply"),
     path(
         "sertifikat/<int:pk>/unduh.pdf",
         views.certificate_download,

@@ -42,6 +42,7 @@ from .credentials import certificate_credential, status_list_credential, verify_
 from .forms import (
     AppealDecisionForm,
     AppealForm,
+    ApplicationForm,
     CertificateAction,
     CertificateStatusForm,
     ConflictDeclarationForm,
@@ -760,6 +761,59 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else "",
             "problems": problems,
             "verify_url": verify_url(certificate),
+        },
+        status=422 if problems else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_apply(request: HttpRequest, code: str) -> HttpResponse:
+    """Apply for certification in a scheme (APL-01) with the self-assessment (APL-02).
+
+    Every element of the scheme's units is answered on the page; the entry checks
+    (purpose, active trainee, no open application, training JP, recertification)
+    are the service's, and every refusal is shown at once with nothing written.
+    """
+    scheme = selectors.scheme_get_open_for_application(code=code)
+    if scheme is None:
+        raise Http404
+    form = ApplicationForm(
+        request.POST if request.method == "POST" else None, scheme=scheme
+    )
+    problems: list[str] = []
+    training_jp = selectors.training_jp_for(request.user)
+    if request.method == "POST":
+        if not form.is_valid():
+            problems = _form_problems(form)
+        else:
+            try:
+                services.application_submit(
+                    trainee=request.user,
+                    scheme=scheme,
+                    purpose=form.cleaned_data["purpose"],
+                    self_assessment=[
+                        services.SelfAssessmentAnswer(element=element, competent=ok)
+                        for element, ok in form.answers()
+                    ],
+                    training_jp=training_jp,
+                )
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                messages.success(
+                    request,
+                    _("Your application was submitted; an assessor will review it."),
+                )
+                return redirect("competency:record")
+    return render(
+        request,
+        "lms/certification/application_apply.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "problems": problems,
+            "training_jp": training_jp,
         },
         status=422 if problems else 200,
     )
