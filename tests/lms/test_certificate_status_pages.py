@@ -7,37 +7,17 @@ shows at once on the public verification page and in the signed status lists.
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 
 from lms.certification import credentials
 from lms.certification.models import Certificate, CertificateStatusChange
-from lms.models import Role, User
-from tests.factories import totp_enrol
+from lms.models import Role
 from tests.lms.test_certification import ADMIN, COMMITTEE, people, walk_to_certificate
 from tests.lms.test_certification_pages import _queries, body_staff
 from tests.lms.test_credentials import _bit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 REGISTER = "/staf/sertifikasi/register/"
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def sign_in(client):
-    def go(email: str):
-        user = User.objects.get(email=email)
-        totp_enrol(user)
-        client.force_login(user)
-        return client
-
-    return go
 
 
 def page_url(certificate: Certificate) -> str:

@@ -12,13 +12,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from lms.certification import services
 from lms.certification.models import Appeal
 from lms.models import Organisation, Role, User
 from lms.services import membership_grant, person_create
-from tests.factories import totp_enrol
 from tests.lms.test_certification import (
     COMMITTEE,
     TRAINEE,
@@ -30,27 +29,9 @@ from tests.lms.test_certification import (
 )
 from tests.lms.test_certification_pages import _queries, body_staff, with_evidence
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 QUEUE = "/staf/sertifikasi/banding/"
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def sign_in(client):
-    def go(email: str):
-        user = User.objects.get(email=email)
-        totp_enrol(user)
-        client.force_login(user)
-        return client
-
-    return go
 
 
 def bk_decision(*, trainee: User | None = None, units: int = 2, evidence=False):

@@ -23,7 +23,7 @@ from lms.certification.models import (
 )
 from lms.models import ExportLog, Organisation, PerformanceCriterion, Role, User
 from lms.services import membership_grant, person_create
-from tests.factories import totp_enrol, valid_nik
+from tests.factories import valid_nik
 from tests.lms.lms_factories import record
 from tests.lms.test_certification import (
     ADMIN,
@@ -37,32 +37,12 @@ from tests.lms.test_certification import (
     walk_to_certificate,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 RECORD = "/rekam-kompetensi/"
 ASSESSOR_QUEUE = "/staf/sertifikasi/asesor/"
 COMMITTEE_QUEUE = "/staf/sertifikasi/komite/"
 REGISTER = "/staf/sertifikasi/register/"
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def sign_in(client):
-    """Sign a person in by e-mail; staff get TOTP enrolled (MFA satisfied)."""
-
-    def go(email: str):
-        user = User.objects.get(email=email)
-        totp_enrol(user)
-        client.force_login(user)
-        return client
-
-    return go
 
 
 def with_evidence(scheme, trainee: User) -> None:
