@@ -303,7 +303,7 @@ def assessor_application(request: HttpRequest, pk: int) -> HttpResponse:
     unit_ids = {su.unit_id for su in application.scheme.ordered_units}
     problems: list[str] = []
     if not form.is_valid():
-        problems = [e for errors in form.errors.values() for e in errors]
+        problems = _form_problems(form)
     elif form.cleaned_data["unit"] not in unit_ids:
         problems = [_("That unit is not part of this application's scheme.")]
     else:
@@ -362,7 +362,7 @@ def committee_application(request: HttpRequest, pk: int) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST":
         if not form.is_valid():
-            problems = [e for errors in form.errors.values() for e in errors]
+            problems = _form_problems(form)
         else:
             try:
                 services.decision_record(

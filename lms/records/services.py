@@ -49,6 +49,27 @@ def _ids(objects: Iterable[Any]) -> list[int]:
     return sorted({o if isinstance(o, int) else o.pk for o in objects})
 
 
+def _trainee_chunks(trainees: Iterable[Any] | None) -> list[list[int] | None]:
+    """The trainees in chunks of TRAINEE_CHUNK ids; [None] means everyone."""
+    if trainees is None:
+        return [None]
+    trainee_ids = _ids(trainees)
+    return [
+        trainee_ids[i : i + TRAINEE_CHUNK]
+        for i in range(0, len(trainee_ids), TRAINEE_CHUNK)
+    ]
+
+
+def _tune_transaction(cursor: Any) -> None:
+    """PostgreSQL settings for one large aggregate, for this transaction only.
+
+    JIT compilation costs seconds and gains less, and the sort for
+    COUNT(DISTINCT) spills to disk with the 4 MB default.
+    """
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [ROLLUP_WORK_MEM])
+
+
 def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
@@ -196,22 +217,11 @@ def competency_recompute(
         "pk", "rollup_method", "rollup_params", "evidence_recency_days"
     ):
         groups[(method, json.dumps(params or {}, sort_keys=True), recency)].append(pk)
-    if trainees is None:
-        trainee_chunks: list[list[int] | None] = [None]
-    else:
-        trainee_ids = _ids(trainees)
-        trainee_chunks = [
-            trainee_ids[i : i + TRAINEE_CHUNK]
-            for i in range(0, len(trainee_ids), TRAINEE_CHUNK)
-        ]
+    trainee_chunks = _trainee_chunks(trainees)
     with transaction.atomic(), connection.cursor() as cursor:
         postgres = connection.vendor == "postgresql"
         if postgres:
-            # One large aggregate: JIT compilation costs seconds and gains less,
-            # and the sort for COUNT(DISTINCT) spills to disk with the 4 MB
-            # default. SET LOCAL ends with the transaction.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [ROLLUP_WORK_MEM])
+            _tune_transaction(cursor)
         # A fixed order keeps lock order stable between concurrent recomputes.
         ordered = sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2] or 0))
         for (method_name, params_json, recency), unit_ids in ordered:
@@ -360,19 +370,11 @@ def scheme_competence_refresh(
     scope = _SchemeScope(scheme_ids=None if schemes is None else _ids(schemes))
     if scope.scheme_ids == []:
         return
-    if trainees is None:
-        trainee_chunks: list[list[int] | None] = [None]
-    else:
-        trainee_ids = _ids(trainees)
-        trainee_chunks = [
-            trainee_ids[i : i + TRAINEE_CHUNK]
-            for i in range(0, len(trainee_ids), TRAINEE_CHUNK)
-        ]
+    trainee_chunks = _trainee_chunks(trainees)
     with transaction.atomic(), connection.cursor() as cursor:
         postgres = connection.vendor == "postgresql"
         if postgres:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [ROLLUP_WORK_MEM])
+            _tune_transaction(cursor)
         for chunk in trainee_chunks:
             _scheme_competence_sync(
                 cursor, scope=scope, trainee_ids=chunk, postgres=postgres
