@@ -67,7 +67,17 @@ def delete_files(names: Iterable[str]) -> None:
 
 
 def open_file(name: str) -> File:
-    return default_storage.open(name, "rb")
+    """A handle on a stored file, of its own, for a response to stream.
+
+    Wrapped, because a storage may hand out the same object on every open
+    (Django's in-memory storage returns its file node itself), and Django's WSGI
+    handler re-points the streamed object's `close` at the response's. Unwrapped,
+    a later `open()` + `close()` of that file anywhere in the process would run
+    the old response's close: its `request_finished` signal closes the database
+    connection of whichever thread does it, and an import's transaction in that
+    thread is silently rolled back. The wrapper takes the re-pointing instead.
+    """
+    return File(default_storage.open(name, "rb"), name=name)
 
 
 def delete_tree(base: str) -> None:

@@ -42,25 +42,7 @@ def test_the_samples_folder_is_what_this_test_expects():
     assert VALID == sorted(RENDERED)
 
 
-# Known defect, found at the end of the 2026-11-29 session and not yet
-# understood: after a browser test's flush, re-importing a package whose
-# libraries an earlier test installed returns a content whose row is not in the
-# database (the embed then fails its foreign key). Marked, not hidden: each
-# case still runs and reports XPASS when it plays.
-REIMPORT_DEFECT = pytest.mark.xfail(
-    strict=False,
-    reason="library re-install after a flush loses the content row (open defect)",
-)
-REIMPORTED = {"column-mixed-questions.h5p", "drag-text.h5p"}
-
-
-@pytest.mark.parametrize(
-    "sample",
-    [
-        pytest.param(name, marks=REIMPORT_DEFECT) if name in REIMPORTED else name
-        for name in VALID
-    ],
-)
+@pytest.mark.parametrize("sample", VALID)
 def test_a_valid_sample_plays(
     sample, browser, demo_world, live_server, settings, phone_page
 ):

@@ -102,3 +102,47 @@ def test_a_successful_upgrade_switches_and_leaves_no_staging(
     files = library_files()
     assert files[f"h5p/libraries/{FOLDER}/greetingcard.js"].endswith(b"//2")
     assert not stored_files("h5p/staging")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upgrade_after_a_library_file_was_served_keeps_its_rows(settings):
+    """Serving a file must not leave the storage's file object tied to the response.
+
+    Django's WSGI handler re-points a streamed file's `close` at the response's
+    when the server offers `wsgi.file_wrapper` (the live server does). The
+    in-memory storage hands out one object per file, so an upgrade moving that
+    file later used to run the old response's close, which closed the database
+    connection mid-import: the import then "succeeded" with its rows rolled back.
+    """
+    from wsgiref.util import FileWrapper, setup_testing_defaults
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from courses.h5p.models import H5PContent
+    from lms.models import Organisation
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    r3 = Organisation.objects.get(code="R3")
+    with open(SAMPLES / "valid" / "greeting-card.h5p", "rb") as handle:
+        content_import(source=handle, centre=r3, user=None, can_install_libraries=True)
+    environ = {
+        "PATH_INFO": f"/h5p/files/libraries/{FOLDER}/greetingcard.js",
+        "wsgi.file_wrapper": FileWrapper,
+    }
+    setup_testing_defaults(environ)
+    statuses = []
+    served = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+    body = b"".join(served)
+    served.close()  # what a WSGI server does once the file is sent
+    assert statuses == ["200 OK"] and body
+
+    result = upgrade(r3)
+
+    assert result.upgraded == [FOLDER]
+    assert H5PContent.objects.filter(pk=result.content.pk).exists()
+    assert H5PLibrary.objects.get(machine_name="H5P.GreetingCard").patch_version == (
+        result.content.main_library.patch_version
+    )
