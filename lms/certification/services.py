@@ -429,9 +429,10 @@ def appeal_lodge(
     grounds: str,
     now: dt.datetime | None = None,
 ) -> Appeal:
-    """The applicant appeals (banding, AK-04) against the current decision.
+    """The applicant appeals (banding, AK-04) against the current BK decision.
 
-    Refused unless the person is the applicant, the decision is the current one,
+    Refused unless the person is the applicant, the decision is BK and the
+    current one,
     the grounds are given, no appeal against it is pending, and it is lodged
     within ``appeal_days()`` of the decision. The decision row is locked first,
     so a double submit finds the first appeal pending and is refused.
@@ -444,6 +445,9 @@ def appeal_lodge(
     problems: list[str] = []
     if lodged_by.pk != decision.application.trainee_id:
         problems.append(_("Only the applicant can appeal against the decision."))
+    if decision.outcome != UnitOutcome.NOT_YET_COMPETENT:
+        # A K decision gives the applicant everything they asked for.
+        problems.append(_("Only a BK (not yet competent) decision can be appealed."))
     if decision.superseded_by_id is not None:
         problems.append(
             _("This decision was replaced; appeal against the current one.")

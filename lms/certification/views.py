@@ -597,15 +597,11 @@ def appeal_lodge(request: HttpRequest, pk: int) -> HttpResponse:
         decision = state["decision"]
         if decision is None:
             problems.append(_("This application has no decision to appeal against."))
-        elif decision.outcome != UnitOutcome.NOT_YET_COMPETENT:
-            # A K decision gives the applicant everything asked for; the form
-            # (and this check) keep appeals to BK decisions.
-            problems.append(
-                _("Only a BK (not yet competent) decision can be appealed.")
-            )
         if not form.is_valid():
             problems += _form_problems(form)
         if not problems:
+            # The service checks the rest (BK only, the window, a pending appeal)
+            # and names every refusal at once.
             try:
                 services.appeal_lodge(
                     decision=decision,

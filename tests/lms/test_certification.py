@@ -744,3 +744,22 @@ def test_verification_page_is_indonesian_by_default(client, settings):
     page = client.get(f"/verify/{certificate.number}/").content.decode()
     assert '<html lang="id">' in page
     assert "This certificate is valid." not in page
+
+
+def test_a_k_decision_cannot_be_appealed_through_the_service():
+    who = people()
+    application = submit(make_scheme(), who["trainee"])
+    recommend_all(application, who["assessor"])
+    services.conflict_declare(
+        application=application, person=who["committee"], has_conflict=False
+    )
+    decision = services.decision_record(
+        application=application, decided_by=who["committee"], outcome="K"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.appeal_lodge(decision=decision, lodged_by=who["trainee"], grounds="")
+    text = messages(exc)
+    # Every reason at once: the outcome and the missing grounds.
+    assert "Only a BK (not yet competent) decision can be appealed." in text
+    assert "Give the grounds of the appeal." in text
+    assert not decision.appeals.exists()
