@@ -212,10 +212,12 @@ class TraineeRecord:
 
 
 def trainee_record_get(trainee: User) -> TraineeRecord:
-    """Everything the trainee's competency-record page shows, in 6 queries.
+    """Everything the trainee's competency-record page shows, in 8 queries.
 
-    Units of each scheme the person applied for or holds a certificate in (in
-    scheme order), then any other unit they have a record on; for each unit the
+    Units of each scheme the person applied for (in scheme order), then of each
+    active scheme covering a unit on their record that they have not applied
+    for yet (where they can apply next), then any other unit they have a
+    record on; for each unit the
     derived outcome (K, BK or pending) and the current evidence rows behind it;
     and their certificates. The number of queries does not depend on how many
     units, evidence rows or certificates there are.
@@ -254,21 +256,43 @@ def trainee_record_get(trainee: User) -> TraineeRecord:
     )
     certificates = list(certificate_list_for_holder(trainee))
     schemes: dict[int, SchemeStanding] = {}
+
+    def standing(scheme: CertificationScheme) -> SchemeStanding:
+        units = [
+            UnitStanding(
+                unit=su.unit,
+                record=records.get(su.unit_id),
+                evidence=evidence.get(su.unit_id, []),
+            )
+            for su in scheme.scheme_units.all()
+        ]
+        return SchemeStanding(scheme=scheme, units=units)
+
     for application in applications:
         scheme = application.scheme
         if scheme.pk not in schemes:
-            schemes[scheme.pk] = SchemeStanding(
-                scheme=scheme,
-                units=[
-                    UnitStanding(
-                        unit=su.unit,
-                        record=records.get(su.unit_id),
-                        evidence=evidence.get(su.unit_id, []),
-                    )
-                    for su in scheme.scheme_units.all()
-                ],
-            )
+            schemes[scheme.pk] = standing(scheme)
         schemes[scheme.pk].applications.append(application)
+    # Active schemes covering a unit on the record, not applied for yet: where
+    # the trainee can apply next (each is shown with its apply link).
+    if records:
+        for scheme in (
+            CertificationScheme.objects.filter(
+                status=SchemeStatus.ACTIVE, scheme_units__unit_id__in=records.keys()
+            )
+            .exclude(pk__in=schemes.keys())
+            .distinct()
+            .prefetch_related(
+                Prefetch(
+                    "scheme_units",
+                    queryset=SchemeUnit.objects.select_related("unit").order_by(
+                        "position"
+                    ),
+                )
+            )
+            .order_by("code")
+        ):
+            schemes[scheme.pk] = standing(scheme)
     shown = {u.unit.pk for s in schemes.values() for u in s.units}
     others = [
         UnitStanding(unit=r.unit, record=r, evidence=evidence.get(unit_id, []))

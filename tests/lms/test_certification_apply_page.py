@@ -80,3 +80,22 @@ def test_the_page_runs_the_same_queries_for_more_units(client):
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 10
+
+
+def test_a_scheme_covering_units_on_the_record_offers_its_apply_link(client):
+    from tests.lms.test_certification_pages import with_evidence
+
+    scheme = make_scheme(units=2)
+    draft = make_scheme(units=1)
+    draft.status = "draft"
+    draft.save(update_fields=["status"])
+    trainee = User.objects.get(email=TRAINEE)
+    with_evidence(scheme, trainee)
+    with_evidence(draft, trainee)
+    page = _client(client).get(reverse("competency:record")).content.decode()
+    # Not applied for yet, yet the record names the scheme and where to apply.
+    assert f'data-testid="apply-{scheme.code}"' in page
+    assert reverse("competency:apply", args=[scheme.code]) in page
+    # A scheme that is not active offers nothing; its unit is still listed.
+    assert f'data-testid="apply-{draft.code}"' not in page
+    assert draft.units.get().code in page
