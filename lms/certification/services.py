@@ -241,6 +241,18 @@ def _conflict_problems(application: CertificationApplication, person: User) -> l
     return []
 
 
+def _upheld_appeal_at(application: CertificationApplication) -> dt.datetime | None:
+    """When the latest upheld appeal on the application was decided, if any."""
+    return (
+        Appeal.objects.filter(
+            decision__application=application, outcome=AppealOutcome.UPHELD
+        )
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def recommendation_record(
     *,
@@ -256,6 +268,8 @@ def recommendation_record(
     The assessor holds an active assessor membership, is not the applicant, and has
     declared no conflict of interest on the application. A unit already
     recommended is corrected by a new row, which needs ``correction_reason``.
+    After an upheld appeal the application is assessed again by someone who did
+    not assess it before.
     """
     application = CertificationApplication.objects.select_for_update().get(
         pk=application.pk
@@ -287,6 +301,19 @@ def recommendation_record(
             % {"code": unit.code}
         )
     problems += _conflict_problems(application, assessor)
+    upheld = _upheld_appeal_at(application)
+    if (
+        upheld is not None
+        and AssessorRecommendation.objects.filter(
+            application=application, assessor=assessor, recorded_at__lte=upheld
+        ).exists()
+    ):
+        problems.append(
+            _(
+                "An appeal against this application was upheld; another assessor "
+                "assesses it again."
+            )
+        )
     current = (
         AssessorRecommendation.objects.current()
         .filter(application=application, unit=unit)
@@ -482,6 +509,9 @@ def appeal_decide(
 ) -> Appeal:
     """Decide an appeal once: upheld or rejected, with reasons.
 
+    Upheld, the application is open for assessment again (see
+    ``recommendation_record``); rejected, the decision stands.
+
     The decider is a committee member of the scheme's LSP who took no decision
     on the application (neither the one appealed against nor an earlier one it
     corrected), made no recommendation on it, is not the applicant and declared
@@ -535,6 +565,12 @@ def appeal_decide(
     appeal.save(
         update_fields=["outcome", "outcome_reasons", "decided_by", "decided_at"]
     )
+    if outcome == AppealOutcome.UPHELD:
+        # Banding diterima: the application goes back to assessment. Another
+        # assessor recommends again (as corrections of the current rows) and the
+        # committee decides again (a correction of the decision appealed).
+        application.status = ApplicationStatus.SUBMITTED
+        application.save(update_fields=["status"])
     return appeal
 
 

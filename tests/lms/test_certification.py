@@ -763,3 +763,106 @@ def test_a_k_decision_cannot_be_appealed_through_the_service():
     assert "Only a BK (not yet competent) decision can be appealed." in text
     assert "Give the grounds of the appeal." in text
     assert not decision.appeals.exists()
+
+
+def test_an_upheld_appeal_sends_the_application_to_another_assessor():
+    from lms.services import membership_grant, person_create
+
+    who = people()
+    scheme = make_scheme(units=1)
+    application = submit(scheme, who["trainee"])
+    recommend_all(application, who["assessor"], outcome="BK")
+    services.conflict_declare(
+        application=application, person=who["committee"], has_conflict=False
+    )
+    decision = services.decision_record(
+        application=application, decided_by=who["committee"], outcome="BK"
+    )
+    appeal = services.appeal_lodge(
+        decision=decision, lodged_by=who["trainee"], grounds="Bukti esai terlewat."
+    )
+    hearer = person_create(email="komite2.lsp@lms.example", full_name="Komite Dua")
+    membership_grant(user=hearer, organisation=scheme.owner, role="committee")
+    services.appeal_decide(
+        appeal=appeal, decided_by=hearer, outcome="upheld", reasons="Asesmen ulang."
+    )
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+    unit = scheme.units.get()
+
+    # The assessor whose recommendation was appealed does not assess it again.
+    with pytest.raises(ValidationError) as exc:
+        services.recommendation_record(
+            application=application,
+            unit=unit,
+            outcome="K",
+            reasons="Lihat lagi.",
+            assessor=who["assessor"],
+            correction_reason="Banding diterima.",
+        )
+    assert "another assessor assesses it again" in messages(exc)
+    second = person_create(email="asesor2.lsp@lms.example", full_name="Asesor Dua")
+    membership_grant(
+        user=second,
+        organisation=scheme.owner,
+        role="assessor",
+        registration_number="MET.000.002",
+    )
+    services.conflict_declare(
+        application=application, person=second, has_conflict=False
+    )
+    services.recommendation_record(
+        application=application,
+        unit=unit,
+        outcome="K",
+        reasons="Esai memenuhi KUK.",
+        assessor=second,
+        correction_reason="Banding diterima; asesmen ulang.",
+    )
+    # The committee decides again, as a correction of the decision appealed.
+    new = services.decision_record(
+        application=application,
+        decided_by=who["committee"],
+        outcome="K",
+        correction_reason="Banding diterima.",
+    )
+    decision.refresh_from_db()
+    assert decision.superseded_by == new and new.outcome == "K"
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DECIDED
+
+
+def test_a_rejected_appeal_leaves_the_decision_closed():
+    who = people()
+    application = submit(make_scheme(units=1), who["trainee"])
+    recommend_all(application, who["assessor"], outcome="BK")
+    services.conflict_declare(
+        application=application, person=who["committee"], has_conflict=False
+    )
+    decision = services.decision_record(
+        application=application, decided_by=who["committee"], outcome="BK"
+    )
+    appeal = services.appeal_lodge(
+        decision=decision, lodged_by=who["trainee"], grounds="Tidak adil."
+    )
+    from lms.services import membership_grant, person_create
+
+    hearer = person_create(email="komite2.lsp@lms.example", full_name="Komite Dua")
+    membership_grant(
+        user=hearer, organisation=application.scheme.owner, role="committee"
+    )
+    services.appeal_decide(
+        appeal=appeal, decided_by=hearer, outcome="rejected", reasons="Bukti kurang."
+    )
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DECIDED
+    with pytest.raises(ValidationError) as exc:
+        services.recommendation_record(
+            application=application,
+            unit=application.scheme.units.get(),
+            outcome="K",
+            reasons="x",
+            assessor=who["assessor"],
+            correction_reason="y",
+        )
+    assert "no longer open for assessment" in messages(exc)
