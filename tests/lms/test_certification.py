@@ -765,12 +765,11 @@ def test_a_k_decision_cannot_be_appealed_through_the_service():
     assert not decision.appeals.exists()
 
 
-def test_an_upheld_appeal_sends_the_application_to_another_assessor():
+def appeal_heard(who, outcome: str):
+    """A one-unit application decided BK, appealed, and the appeal decided."""
     from lms.services import membership_grant, person_create
 
-    who = people()
-    scheme = make_scheme(units=1)
-    application = submit(scheme, who["trainee"])
+    application = submit(make_scheme(units=1), who["trainee"])
     recommend_all(application, who["assessor"], outcome="BK")
     services.conflict_declare(
         application=application, person=who["committee"], has_conflict=False
@@ -782,12 +781,23 @@ def test_an_upheld_appeal_sends_the_application_to_another_assessor():
         decision=decision, lodged_by=who["trainee"], grounds="Bukti esai terlewat."
     )
     hearer = person_create(email="komite2.lsp@lms.example", full_name="Komite Dua")
-    membership_grant(user=hearer, organisation=scheme.owner, role="committee")
+    membership_grant(
+        user=hearer, organisation=application.scheme.owner, role="committee"
+    )
     services.appeal_decide(
-        appeal=appeal, decided_by=hearer, outcome="upheld", reasons="Asesmen ulang."
+        appeal=appeal, decided_by=hearer, outcome=outcome, reasons="Dipertimbangkan."
     )
     application.refresh_from_db()
+    return application, decision
+
+
+def test_an_upheld_appeal_sends_the_application_to_another_assessor():
+    from lms.services import membership_grant, person_create
+
+    who = people()
+    application, decision = appeal_heard(who, "upheld")
     assert application.status == ApplicationStatus.SUBMITTED
+    scheme = application.scheme
     unit = scheme.units.get()
 
     # The assessor whose recommendation was appealed does not assess it again.
@@ -834,27 +844,7 @@ def test_an_upheld_appeal_sends_the_application_to_another_assessor():
 
 def test_a_rejected_appeal_leaves_the_decision_closed():
     who = people()
-    application = submit(make_scheme(units=1), who["trainee"])
-    recommend_all(application, who["assessor"], outcome="BK")
-    services.conflict_declare(
-        application=application, person=who["committee"], has_conflict=False
-    )
-    decision = services.decision_record(
-        application=application, decided_by=who["committee"], outcome="BK"
-    )
-    appeal = services.appeal_lodge(
-        decision=decision, lodged_by=who["trainee"], grounds="Tidak adil."
-    )
-    from lms.services import membership_grant, person_create
-
-    hearer = person_create(email="komite2.lsp@lms.example", full_name="Komite Dua")
-    membership_grant(
-        user=hearer, organisation=application.scheme.owner, role="committee"
-    )
-    services.appeal_decide(
-        appeal=appeal, decided_by=hearer, outcome="rejected", reasons="Bukti kurang."
-    )
-    application.refresh_from_db()
+    application, _decision = appeal_heard(who, "rejected")
     assert application.status == ApplicationStatus.DECIDED
     with pytest.raises(ValidationError) as exc:
         services.recommendation_record(
