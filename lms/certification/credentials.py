@@ -31,6 +31,7 @@ configure a real key, since anyone with the secret key could derive this one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import zoneinfo
@@ -109,16 +110,37 @@ def jcs(value: Any) -> bytes:
 
 def signing_key() -> Ed25519PrivateKey:
     """The Ed25519 key credentials are signed with (see module docstring)."""
+    return _signer()[0]
+
+
+def _signer() -> tuple[Ed25519PrivateKey, str]:
+    """The signing key and its ``did:key``, parsed once per key.
+
+    Bulk issuing signs thousands of credentials in a row; parsing the PEM (or
+    deriving the development key) and encoding the ``did:key`` for each was
+    repeated work. The cache is keyed by the key itself: the file's bytes
+    (read each time, a small file, so a replaced key takes effect at once) or
+    the secret key.
+    """
     path = getattr(settings, "CREDENTIAL_SIGNING_KEY", "")
     if path:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("CREDENTIAL_SIGNING_KEY is not an Ed25519 private key")
-        return key
-    seed = hashlib.sha256(
-        f"lms-credential-signing-dev:{settings.SECRET_KEY}".encode()
-    ).digest()
-    return Ed25519PrivateKey.from_private_bytes(seed)
+        return _signer_from_pem(Path(path).read_bytes())
+    return _signer_from_secret(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_from_pem(pem: bytes) -> tuple[Ed25519PrivateKey, str]:
+    key = serialization.load_pem_private_key(pem, None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("CREDENTIAL_SIGNING_KEY is not an Ed25519 private key")
+    return key, did_key(key.public_key())
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_from_secret(secret: str) -> tuple[Ed25519PrivateKey, str]:
+    seed = hashlib.sha256(f"lms-credential-signing-dev:{secret}".encode()).digest()
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    return key, did_key(key.public_key())
 
 
 def _raw(public: Ed25519PublicKey) -> bytes:
@@ -143,7 +165,7 @@ def public_key_from_did_key(did: str) -> Ed25519PublicKey:
 
 
 def issuer_id() -> str:
-    return did_key(signing_key().public_key())
+    return _signer()[1]
 
 
 # --- building -----------------------------------------------------------------
@@ -289,8 +311,7 @@ def credential_sign(
     document: dict[str, Any], *, created: dt.datetime | None = None
 ) -> dict[str, Any]:
     """The document with an ``eddsa-jcs-2022`` DataIntegrityProof added."""
-    key = signing_key()
-    did = did_key(key.public_key())
+    key, did = _signer()
     options = {
         "type": "DataIntegrityProof",
         "cryptosuite": CRYPTOSUITE,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import unicodedata
 from pathlib import Path
 
@@ -69,8 +70,29 @@ def _font(name: str, path: str) -> frozenset[int] | None:
     if not Path(path).is_file():
         return None
     font = TTFont(name, path)
+    _reuse_subsets(font)
     pdfmetrics.registerFont(font)
     return frozenset(font.face.charToGlyph)
+
+
+def _reuse_subsets(font: TTFont) -> None:
+    """Keep the font programs of recent subsets instead of rebuilding them.
+
+    ReportLab embeds a subset of the font in every document, built from the
+    font file each time. The first subset holds the whole of printable ASCII
+    at fixed places plus the document's other letters in order of appearance,
+    so certificates whose text differs only in ASCII letters and digits (most
+    names, numbers and dates) ask for the very same subset, and bulk issuing
+    built the same bytes again for each. ``makeSubset`` depends on nothing but
+    the code points given, so its result can be kept, keyed by them.
+    """
+    make = font.face.makeSubset
+
+    @functools.lru_cache(maxsize=64)
+    def subset_program(codes: tuple[int, ...]) -> bytes:
+        return make(list(codes))
+
+    font.face.makeSubset = lambda subset: subset_program(tuple(subset))
 
 
 def _covers(chars: frozenset[int] | None, text: str) -> bool:
@@ -127,6 +149,9 @@ def _date(day: object, language: str) -> str:
     return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
+_DARK_RUN = re.compile(rb"[^\x00]+")
+
+
 def qr_matrix(certificate: Certificate) -> tuple[tuple[int, ...], ...]:
     """The QR code's modules for the certificate's verification URL."""
     return tuple(segno.make(verify_url(certificate), error="m", mask=QR_MASK).matrix)
@@ -135,23 +160,19 @@ def qr_matrix(certificate: Certificate) -> tuple[tuple[int, ...], ...]:
 def _draw_qr(canvas: Canvas, matrix: tuple, *, x: float, y: float, size: float) -> None:
     """The modules as one filled path, a rectangle per horizontal run of dark
     modules, in module units: far fewer and shorter operators than a square
-    per module through ``canvas.rect``, which was most of the drawing time."""
+    per module through ``canvas.rect``, which was most of the drawing time.
+    The runs are found by a regular expression over each row's bytes."""
     quiet = 4  # the quiet zone QR readers need, in modules
     count = len(matrix) + 2 * quiet
     module = size / count
     ops = []
     for row, line in enumerate(matrix):
-        col = 0
-        while col < len(line):
-            if not line[col]:
-                col += 1
-                continue
-            end = col
-            while end < len(line) and line[end]:
-                end += 1
-            # y grows upwards in PDF; row 0 is the top of the code.
-            ops.append(f"{col + quiet} {count - row - quiet - 1} {end - col} 1 re")
-            col = end
+        # y grows upwards in PDF; row 0 is the top of the code.
+        base = count - row - quiet - 1
+        ops.extend(
+            f"{run.start() + quiet} {base} {run.end() - run.start()} 1 re"
+            for run in _DARK_RUN.finditer(bytes(line))
+        )
     canvas.saveState()
     canvas.setFillColorRGB(0, 0, 0)
     canvas.translate(x, y)

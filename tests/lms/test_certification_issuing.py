@@ -40,6 +40,23 @@ def decisions(outcomes=("K", "K", "K")):
     ]
 
 
+def record_bk(decision):
+    """The holder's competency record of the scheme's first unit turns BK (as
+    the roll-up leaves it after newer evidence); returns the unit."""
+    from django.utils import timezone
+
+    from lms.models import CompetencyRecord
+
+    application = decision.application
+    unit = application.scheme.scheme_units.order_by("position").first().unit
+    CompetencyRecord.objects.update_or_create(
+        trainee=application.trainee,
+        unit=unit,
+        defaults={"outcome": "BK", "method": "test", "computed_at": timezone.now()},
+    )
+    return unit
+
+
 def test_a_run_started_from_the_service_is_worked_by_the_task(
     django_capture_on_commit_callbacks,
 ):
@@ -76,6 +93,29 @@ def test_runs_are_batched_and_a_resumed_or_repeated_run_issues_nothing_twice():
     assert Certificate.objects.filter(decision__in=made).count() == 3
 
 
+def test_progress_grows_per_batch_and_a_certificate_issued_meanwhile_counts_once():
+    """Progress is saved after every batch; a certificate someone issued by
+    hand while the run was working counts once, and the run ends exact."""
+    made = decisions()
+    admin = people()["admin"]
+    run = issuing_run_start(started_by=admin, enqueue=False)
+    saved = []
+
+    def progress(current, certificate):
+        saved.append(IssuingRun.objects.get(pk=run.pk).done)
+        if len(saved) == 1:
+            certificate_issue(decision=made[1], issued_by=admin)
+
+    run = issuing_run_execute(
+        run=run, batch_size=1, store_files=False, progress=progress
+    )
+    # Seen before each batch's save: it grows, and only the end makes it whole.
+    assert saved[0] == 0 and saved == sorted(saved) and saved[-1] < 3
+    run.refresh_from_db()
+    assert (run.state, run.done, run.failed, run.total) == ("done", 3, 0, 3)
+    assert Certificate.objects.filter(decision__in=made).count() == 3
+
+
 def test_a_stuck_running_run_can_be_executed_again():
     made = decisions()
     admin = people()["admin"]
@@ -106,18 +146,14 @@ def test_the_database_refuses_a_second_certificate_for_a_decision():
 
 def test_refused_decisions_are_counted_and_listed_and_the_run_fails():
     made = decisions(outcomes=("K", "K"))
-    # The committee corrects the second decision's certificate path: a pending
-    # appeal blocks issuing it.
-    from lms.certification import services
-
-    services.appeal_lodge(
-        decision=made[1], lodged_by=made[1].application.trainee, grounds="Keberatan"
-    )
+    # After the decision the second holder's record of a unit turned BK: that
+    # blocks issuing the certificate.
+    unit = record_bk(made[1])
     run = issuing_run_start(started_by=people()["admin"], enqueue=False)
     run = issuing_run_execute(run=run, store_files=False)
     assert (run.state, run.done, run.failed, run.total) == ("failed", 1, 1, 2)
     assert run.problems[0]["decision"] == made[1].pk
-    assert "appeal" in run.problems[0]["problems"][0]
+    assert unit.code in run.problems[0]["problems"][0]
 
 
 def test_only_a_certification_body_starts_a_run_and_nothing_is_written():
@@ -215,13 +251,10 @@ def test_a_batch_is_issued_with_the_same_queries_whatever_its_size():
 
 
 def test_a_batch_issues_what_it_may_and_lists_the_rest_with_every_reason():
-    from lms.certification import services
     from lms.certification.issuing import certificate_issue_batch
 
     made = decisions()
-    services.appeal_lodge(
-        decision=made[2], lodged_by=made[2].application.trainee, grounds="Keberatan"
-    )
+    unit = record_bk(made[2])
     first = certificate_issue(decision=made[0], issued_by=people()["admin"])
     certificates, refused = certificate_issue_batch(
         decision_ids=[d.pk for d in made], issued_by=people()["admin"]
@@ -229,7 +262,7 @@ def test_a_batch_issues_what_it_may_and_lists_the_rest_with_every_reason():
     assert [c.decision_id for c in certificates] == [made[0].pk, made[1].pk]
     assert certificates[0] == first
     assert [p["decision"] for p in refused] == [made[2].pk]
-    assert any("appeal" in m for m in refused[0]["problems"])
+    assert any(unit.code in m and "BK" in m for m in refused[0]["problems"])
     # Someone who issues for no body is refused for every decision.
     _none, refused = certificate_issue_batch(
         decision_ids=[made[2].pk], issued_by=people()["assessor"]

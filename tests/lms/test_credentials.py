@@ -144,6 +144,32 @@ def test_another_key_is_not_the_issuer(tmp_path, settings):
     assert "The issuer is not this certification system's key." in problems
 
 
+def pem_key() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def test_a_replaced_key_file_signs_at_once_and_the_old_proof_fails(tmp_path, settings):
+    """The parsed key is kept between credentials (bulk issuing), but a key
+    file replaced in place is used for the very next credential."""
+    certificate = walk_to_certificate()
+    key_file = tmp_path / "signing.pem"
+    key_file.write_bytes(pem_key())
+    settings.CREDENTIAL_SIGNING_KEY = str(key_file)
+    before = credentials.certificate_credential(certificate)
+    assert credentials.credential_verify(before) == []
+    key_file.write_bytes(pem_key())
+    after = credentials.certificate_credential(certificate)
+    assert after["issuer"]["id"] != before["issuer"]["id"]
+    assert credentials.credential_verify(after) == []
+    assert "The proof was not made with this issuer's key." in (
+        credentials.credential_verify(before)
+    )
+
+
 def test_every_failure_is_named(tmp_path):
     path = tmp_path / "junk.json"
     path.write_text(json.dumps({"issuer": "did:example:x", "id": "https://x/"}))

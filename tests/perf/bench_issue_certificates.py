@@ -16,7 +16,9 @@ decision. The timed part is one issuing run, exactly as the task executes it
 serials, rows: `certificate_issue_batch`), then per certificate the PDF and the
 signed credential, both stored in MEDIA_ROOT (a temporary directory). With
 ``--parts 2`` the run is split as the background task splits it and the parts
-run in two processes at once (as two `db_worker`s would). Then it reports the
+run in two processes at once (as two `db_worker`s would); with ``--workers``
+the parts are enqueued as tasks and two real ``db_worker --batch`` processes
+work them (it prints when each part ran). Then it reports the
 total, ms per certificate, the projection to 32,000 (target from the
 certification issue: within 10 minutes), queries per certificate (counted on
 a separate small run), and a single certificate's PDF render time (target: 50
@@ -120,6 +122,44 @@ def build(count: int, tag: str) -> list[int]:
     return [d.pk for d in decisions]
 
 
+TIMED = ("issue", "files", "pdf", "credential")
+
+
+def _timed(timers: dict[str, float]):
+    """Wrap the issuing module's steps so their time adds up in ``timers``:
+    the issue transaction, and per certificate the files (PDF, credential,
+    storage); storage is what the files took beyond the other two. Returns
+    the function that puts the originals back."""
+    from lms.certification import issuing
+
+    names = {
+        "issue": "certificate_issue_batch",
+        "files": "certificate_files_store",
+        "pdf": "certificate_pdf",
+        "credential": "certificate_credential",
+    }
+    originals = {key: getattr(issuing, name) for key, name in names.items()}
+
+    def wrap(key, function):
+        def timed(*args, **kwargs):
+            begun = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                timers[key] += time.perf_counter() - begun
+
+        return timed
+
+    for key, name in names.items():
+        setattr(issuing, name, wrap(key, originals[key]))
+
+    def restore():
+        for key, name in names.items():
+            setattr(issuing, name, originals[key])
+
+    return restore
+
+
 def run_over(ids: list[int], *, timers: dict[str, float] | None = None):
     """An issuing run over exactly these decisions, executed in this process."""
     from lms.certification import issuing
@@ -128,45 +168,32 @@ def run_over(ids: list[int], *, timers: dict[str, float] | None = None):
 
     admin = User.objects.get(email="admin.lsp@lms.example")
     run = IssuingRun.objects.create(started_by=admin, total=len(ids), decision_ids=ids)
-    if timers is not None:
-        # Split the time between the database part and the documents.
-        issue, store = issuing.certificate_issue_batch, issuing.certificate_files_store
-
-        def timed_issue(**kwargs):
-            begun = time.perf_counter()
-            try:
-                return issue(**kwargs)
-            finally:
-                timers["issue"] += time.perf_counter() - begun
-
-        def timed_store(certificate):
-            begun = time.perf_counter()
-            store(certificate)
-            timers["files"] += time.perf_counter() - begun
-
-        issuing.certificate_issue_batch, issuing.certificate_files_store = (
-            timed_issue,
-            timed_store,
-        )
+    restore = _timed(timers) if timers is not None else None
     try:
         return issuing.issuing_run_execute(run=run)
     finally:
-        if timers is not None:
-            issuing.certificate_issue_batch = issue
-            issuing.certificate_files_store = store
+        if restore:
+            restore()
 
 
-def _part(run_id: int, part: int, parts: int) -> None:
+def _part(run_id: int, part: int, parts: int, queue) -> None:
     from lms.certification import issuing
     from lms.certification.models import IssuingRun
 
-    issuing.issuing_run_execute(
-        run=IssuingRun.objects.get(pk=run_id), part=part, parts=parts
-    )
+    timers = dict.fromkeys(TIMED, 0.0)
+    restore = _timed(timers)
+    try:
+        issuing.issuing_run_execute(
+            run=IssuingRun.objects.get(pk=run_id), part=part, parts=parts
+        )
+    finally:
+        restore()
+        queue.put(timers)
 
 
-def run_parallel(ids: list[int], parts: int):
-    """The run split into ``parts`` slices, each in its own process at once."""
+def run_parallel(ids: list[int], parts: int, timers: dict[str, float]):
+    """The run split into ``parts`` slices, each in its own process at once;
+    the steps' times of all processes are added into ``timers``."""
     import multiprocessing
 
     from lms.certification.models import IssuingRun
@@ -176,14 +203,58 @@ def run_parallel(ids: list[int], parts: int):
     run = IssuingRun.objects.create(started_by=admin, total=len(ids), decision_ids=ids)
     connection.close()  # each process opens its own
     context = multiprocessing.get_context("fork")
+    queue = context.Queue()
     workers = [
-        context.Process(target=_part, args=(run.pk, part, parts))
+        context.Process(target=_part, args=(run.pk, part, parts, queue))
         for part in range(parts)
     ]
     for worker in workers:
         worker.start()
+    for _worker in workers:
+        for key, value in queue.get().items():
+            timers[key] += value
     for worker in workers:
         worker.join()
+    return IssuingRun.objects.get(pk=run.pk)
+
+
+def run_by_workers(ids: list[int], parts: int):
+    """The run as production runs it: its parts enqueued as `issuing_run_task`
+    tasks and worked by ``parts`` task workers (``manage.py db_worker --batch``,
+    each its own process). Prints when each part started and ended, so it
+    shows whether they ran at the same time."""
+    import subprocess
+
+    from django_tasks_db.models import DBTaskResult
+
+    from lms.certification.models import IssuingRun
+    from lms.certification.tasks import issuing_run_task
+    from lms.models import User
+
+    admin = User.objects.get(email="admin.lsp@lms.example")
+    run = IssuingRun.objects.create(started_by=admin, total=len(ids), decision_ids=ids)
+    DBTaskResult.objects.filter(status="READY").delete()  # the set-up's own tasks
+    for part in range(parts):
+        issuing_run_task.enqueue(run.pk, part=part, parts=parts)
+    connection.close()
+    command = [sys.executable, str(ROOT / "manage.py"), "db_worker", "--batch"]
+    command += ["--no-startup-delay", "--no-reload", "-v", "0"]
+    workers = [
+        subprocess.Popen(command, cwd=ROOT, env=os.environ.copy()) for _ in range(parts)
+    ]
+    for worker in workers:
+        worker.wait()
+    results = DBTaskResult.objects.filter(
+        task_path__endswith="issuing_run_task"
+    ).order_by("started_at")
+    first = min(r.started_at for r in results)
+    for result in results:
+        begun = (result.started_at - first).total_seconds()
+        ended = (result.finished_at - first).total_seconds()
+        print(
+            f"  task {result.args_kwargs['kwargs']}: {result.status} by "
+            f"{result.worker_ids}, from {begun:.1f} s to {ended:.1f} s"
+        )
     return IssuingRun.objects.get(pk=run.pk)
 
 
@@ -191,6 +262,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", "--certificates", type=int, default=2000)
     parser.add_argument("--parts", type=int, default=1)
+    parser.add_argument(
+        "--workers",
+        action="store_true",
+        help="run the parts as enqueued tasks, one db_worker process per part",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; figures are for", connection.vendor)
@@ -213,11 +289,13 @@ def main() -> None:
     assert run.state == "done" and run.done == 50, (run.state, run.problems[:3])
     print(f"queries per certificate: {len(queries) / 50:.1f} (run of 50, batch 100)")
 
-    timers = {"issue": 0.0, "files": 0.0}
+    timers = dict.fromkeys(TIMED, 0.0)
     print("load average before the timed run:", os.getloadavg())
     begun = time.perf_counter()
-    if args.parts > 1:
-        run = run_parallel(main_ids, args.parts)
+    if args.workers:
+        run = run_by_workers(main_ids, args.parts)
+    elif args.parts > 1:
+        run = run_parallel(main_ids, args.parts, timers)
     else:
         run = run_over(main_ids, timers=timers)
     wall = time.perf_counter() - begun
@@ -229,11 +307,22 @@ def main() -> None:
         f"issued {n} certificates (PDF + signed credential stored) in {wall:.1f} s"
         f" ({args.parts} process(es))"
     )
-    print(
-        f"per certificate: {per * 1000:.1f} ms "
-        f"(issue transaction {timers['issue'] / n * 1000:.1f} ms, "
-        f"PDF + credential + storage {timers['files'] / n * 1000:.1f} ms)"
-    )
+
+    def ms(seconds: float) -> str:
+        return f"{seconds / n * 1000:.2f} ms"
+
+    if args.workers:
+        timers = None  # the steps ran in the workers' processes, not timed
+    storage = timers and timers["files"] - timers["pdf"] - timers["credential"]
+    print(f"per certificate: {per * 1000:.2f} ms of wall time")
+    if timers:
+        rest = wall * args.parts - timers["issue"] - timers["files"]
+        print(
+            f"  in the process(es), per certificate: issue transaction "
+            f"{ms(timers['issue'])}, PDF {ms(timers['pdf'])}, credential "
+            f"{ms(timers['credential'])}, JSON + storage {ms(storage)}, progress "
+            f"and the rest {ms(rest)}"
+        )
     projected = per * 32_000
     print(
         f"projected for 32,000: {projected:.0f} s = {projected / 60:.1f} min "
@@ -256,11 +345,27 @@ def main() -> None:
         certificate_credential(certificate)
         sign_times.append(time.perf_counter() - begun)
     pdf_times.sort()
+    sign_times.sort()
     print(
         f"one PDF: median {statistics.median(pdf_times) * 1000:.1f} ms, "
         f"p95 {pdf_times[int(len(pdf_times) * 0.95) - 1] * 1000:.1f} ms, "
         f"{len(pdf) // 1024} KB (target <= 50 ms); signed credential: median "
         f"{statistics.median(sign_times) * 1000:.2f} ms"
+    )
+    import json
+
+    from django.core.files.storage import default_storage
+
+    from lms.certification.credentials import credential_verify
+    from lms.certification.issuing import certificate_files_path
+
+    stored = default_storage.open(certificate_files_path(certificate, "json")).read()
+    tampered = stored.replace(b"Peserta", b"Pesertb", 1)
+    print(
+        "stored credential verifies:",
+        credential_verify(json.loads(stored)) == [],
+        "; with one byte changed it is refused:",
+        credential_verify(json.loads(tampered)) != [],
     )
     print(
         "certificates present once per decision:",
