@@ -1,8 +1,9 @@
 """Reads behind the national and centre dashboards, scoped to who asks.
 
-Every figure comes from a set-based query (``aggregate`` / ``values().annotate()``
-with ``Count(..., distinct=True)`` and ``Exists``), so a dashboard runs the same
-number of queries for six trainees as for 32,000.
+Every figure comes from a set-based query: distinct counts of trainees, each stage
+tested against a set the database hashes once (see `_stage_sql`), so a dashboard
+runs the same number of queries for six trainees as for 32,000, and the national
+views stay well under a second at 32,000 trainees (tests/perf/bench_dashboard.py).
 
 The funnel, as the page explains it to its readers
 (all counts are distinct trainees of the *population*):
@@ -37,17 +38,11 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
-    CharField,
     Count,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Cast, Concat
-from django.db.models.lookups import In
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
@@ -205,27 +200,6 @@ def _population(
     return enrolments
 
 
-def _competent(scheme_id: int | None, *, with_pair: bool = False) -> QuerySet:
-    """(trainee, scheme) pairs competent on every unit of the scheme (a subquery).
-
-    Read from `SchemeCompetence`, which the roll-up keeps in step with the
-    records, instead of grouping every K record by scheme per request (2.4-3.9 s
-    nationally at 32,000 trainees before). Uncorrelated: the database hashes the
-    set once instead of probing per row.
-    """
-    pairs = SchemeCompetence.objects.order_by()
-    if scheme_id is not None:
-        pairs = pairs.filter(scheme_id=scheme_id)
-    if with_pair:
-        return pairs.values(pair=_pair("trainee_id", "scheme_id"))
-    return pairs.values("trainee_id")
-
-
-def _pair(trainee: Any, scheme: Any) -> Concat:
-    """A text key of a (trainee, scheme) pair, to test pairs with one hashed IN."""
-    return Concat(Cast(trainee, CharField()), Value("-"), Cast(scheme, CharField()))
-
-
 def _active_certificates(today: dt.date) -> QuerySet[Certificate]:
     """Certificates of competence in force today (training certificates never count)."""
     return Certificate.objects.filter(
@@ -235,65 +209,221 @@ def _active_certificates(today: dt.date) -> QuerySet[Certificate]:
     )
 
 
-def _stage_counts(*, scheme: int | str | None, today: dt.date) -> dict[str, Count]:
-    """The five funnel counts over population rows.
+# The funnel and the breakdown are one SQL statement each, written by hand around
+# parts the ORM compiles (the scoped population, the stage sets). Why not the ORM
+# alone: it cannot group over a derived table. The breakdown by scheme must join
+# each enrolment to the *distinct* schemes its course targets; through
+# ``course__units__scheme_units`` it met one row per targeted unit (ten times the
+# enrolments) and took 1.2 s nationally at 32,000 trainees (EXPLAIN ANALYZE,
+# issue 7). And a stage test written as ``Exists(...)`` inside an aggregate's
+# FILTER is probed once per enrolment (40,000 index probes, 0.5 s); written as an
+# uncorrelated ``IN (subquery)`` PostgreSQL hashes the set once (0.13 s).
 
-    ``scheme`` is None (any scheme), a scheme id (the filter), or the name of the
-    annotation holding each row's scheme (the breakdown by scheme). Competence is
-    tested against an uncorrelated, hashed set read from `SchemeCompetence`;
-    certificates and graded attempts through EXISTS on indexed columns
-    (PostgreSQL hashes those too).
-    """
-    graded = Attempt.objects.filter(
-        trainee_id=OuterRef("trainee_id"),
-        state=AttemptState.GRADED,
-        assessment__centre_id=OuterRef("course__centre_id"),
-    )
-    certificates = _active_certificates(today).filter(holder_id=OuterRef("trainee_id"))
-    if scheme is None:
-        competent = Q(trainee_id__in=_competent(None))
-    elif isinstance(scheme, int):
-        certificates = certificates.filter(scheme_id=scheme)
-        competent = Q(trainee_id__in=_competent(scheme))
-    else:  # grouped by scheme: ``scheme`` names the row's scheme annotation
-        certificates = certificates.filter(scheme_id=OuterRef(scheme))
-        competent = In(_pair("trainee_id", scheme), _competent(None, with_pair=True))
-
-    def distinct_trainees(condition: Any = None) -> Count:
-        return Count("trainee_id", distinct=True, filter=condition)
-
-    return {
-        "enrolled": distinct_trainees(),
-        "trained": distinct_trainees(Q(completion__isnull=False)),
-        "assessed": distinct_trainees(Exists(graded)),
-        "competent": distinct_trainees(competent),
-        "certified": distinct_trainees(Exists(certificates)),
-    }
-
-
-_BREAKDOWN_FIELDS = {
-    "centre": {
-        "key": F("course__centre_id"),
-        "code": F("course__centre__code"),
-        "label": F("course__centre__short_name"),
-    },
-    "province": {
-        "key": F("trainee__profile__province_id"),
-        "code": F("trainee__profile__province__code"),
-        "label": F("trainee__profile__province__name"),
-    },
-    "scheme": {
-        "key": F("course__units__scheme_units__scheme_id"),
-        "code": F("course__units__scheme_units__scheme__code"),
-        "label": F("course__units__scheme_units__scheme__title"),
-    },
-    "cohort": {
-        "key": F("cohort_id"),
-        "code": F("cohort__number"),
-        "label": F("cohort__course__code"),
-        "centre": F("cohort__course__centre__code"),
-    },
+_LABELS = {
+    # breakdown -> (label joins on the grouped key ``g.key``, code, label[, centre])
+    "centre": (
+        "LEFT JOIN {organisation} o ON o.id = g.key",
+        "o.code",
+        "o.short_name",
+    ),
+    "province": (
+        "LEFT JOIN {province} pr ON pr.id = g.key",
+        "pr.code",
+        "pr.name",
+    ),
+    "scheme": (
+        "LEFT JOIN {scheme} s ON s.id = g.key",
+        "s.code",
+        "s.title",
+    ),
+    "cohort": (
+        "LEFT JOIN {cohort} ch ON ch.id = g.key "
+        "LEFT JOIN {course} chc ON chc.id = ch.course_id "
+        "LEFT JOIN {organisation} cho ON cho.id = chc.centre_id",
+        "ch.number",
+        "chc.code",
+        "cho.code",
+    ),
 }
+
+
+class _Sql:
+    """A piece of SQL with its parameters, so pieces join in the right order."""
+
+    def __init__(self, sql: str = "", params: list[Any] | None = None) -> None:
+        self.sql = sql
+        self.params = list(params or [])
+
+    @classmethod
+    def of(cls, queryset: QuerySet) -> _Sql:
+        """The SQL the ORM writes for a queryset (table names, filters, scoping)."""
+        sql, params = queryset.query.sql_with_params()
+        return cls(sql, list(params))
+
+    def __add__(self, other: _Sql | str) -> _Sql:
+        if isinstance(other, str):
+            return _Sql(self.sql + other, self.params)
+        return _Sql(self.sql + other.sql, self.params + other.params)
+
+    def __radd__(self, other: str) -> _Sql:
+        return _Sql(other + self.sql, self.params)
+
+
+def _stage_sql(
+    *,
+    population: QuerySet[Enrolment],
+    scheme_id: int | None,
+    by: str | None,
+    today: dt.date,
+    narrowed: bool,
+) -> _Sql:
+    """The five funnel counts over the population, grouped by ``by`` (or not).
+
+    Counts are distinct trainees; each stage is a test of the population row
+    against a set the database hashes once: (trainee, centre) pairs with a graded
+    attempt, the (trainee[, scheme]) verdicts of `SchemeCompetence`, the holders
+    of an active certificate (of the scheme). Grouped by scheme, competence and
+    certificate are tested for the row's own scheme. When the population is a
+    part of the country (``narrowed``), each set is first cut to its trainees, so
+    a cohort's page does not hash every attempt in the country.
+    """
+    fields = ["trainee_id"]
+    columns = {
+        "centre_id": F("course__centre_id"),
+        "completion_id": F("completion__id"),
+    }
+    if by == "province":
+        columns["key"] = F("trainee__profile__province_id")
+    elif by == "cohort":
+        columns["key"] = F("cohort_id")
+    elif by == "centre":
+        columns["key"] = F("course__centre_id")
+    elif by == "scheme":
+        fields.append("course_id")
+    rows = _Sql.of(population.order_by().values(*fields, **columns))
+
+    graded = Attempt.objects.filter(state=AttemptState.GRADED).order_by()
+    competent = SchemeCompetence.objects.order_by()
+    certificates = _active_certificates(today).order_by()
+    if narrowed:
+        trainees = population.order_by().values("trainee_id")
+        graded = graded.filter(trainee_id__in=trainees)
+        competent = competent.filter(trainee_id__in=trainees)
+        certificates = certificates.filter(holder_id__in=trainees)
+    graded_pairs = _Sql.of(graded.values_list("trainee_id", "assessment__centre_id"))
+    if by == "scheme":
+        # The row's scheme: one row per enrolment and distinct scheme its
+        # course targets (none: key NULL, "No scheme targeted").
+        targets = (
+            Course.units.through.objects.order_by()
+            .values("course_id", scheme_id=F("competencyunit__scheme_units__scheme_id"))
+            .filter(scheme_id__isnull=False)
+            .distinct()
+        )
+        if scheme_id is not None:
+            targets = targets.filter(scheme_id=scheme_id)
+        source = (
+            "(" + rows + ") p LEFT JOIN (" + _Sql.of(targets) + ") t "
+            "ON t.course_id = p.course_id GROUP BY t.scheme_id"
+        )
+        key = "t.scheme_id AS key, "
+        mine = "(p.trainee_id, t.scheme_id)"
+        competent_set = _Sql.of(competent.values_list("trainee_id", "scheme_id"))
+        certified_set = _Sql.of(certificates.values_list("holder_id", "scheme_id"))
+    else:
+        if scheme_id is not None:
+            competent = competent.filter(scheme_id=scheme_id)
+            certificates = certificates.filter(scheme_id=scheme_id)
+        source = "(" + rows + ") p" + (" GROUP BY p.key" if by else "")
+        key = "p.key AS key, " if by else ""
+        mine = "p.trainee_id"
+        competent_set = _Sql.of(competent.values_list("trainee_id"))
+        certified_set = _Sql.of(certificates.values_list("holder_id"))
+
+    def distinct_trainees(name: str, condition: _Sql | str = "") -> _Sql:
+        counted = _Sql("COUNT(DISTINCT p.trainee_id)")
+        if condition:
+            counted = counted + " FILTER (WHERE " + condition + ")"
+        return counted + f" AS {name}"
+
+    select = _Sql("SELECT " + key)
+    counts = [
+        distinct_trainees("enrolled"),
+        distinct_trainees("trained", "p.completion_id IS NOT NULL"),
+        distinct_trainees(
+            "assessed", "(p.trainee_id, p.centre_id) IN (" + graded_pairs + ")"
+        ),
+        distinct_trainees("competent", f"{mine} IN (" + competent_set + ")"),
+        distinct_trainees("certified", f"{mine} IN (" + certified_set + ")"),
+    ]
+    for i, count in enumerate(counts):
+        select = select + (", " if i else "") + count
+    return select + " FROM " + source
+
+
+def _funnel(
+    *,
+    population: QuerySet[Enrolment],
+    scheme_id: int | None,
+    today: dt.date,
+    narrowed: bool,
+) -> dict[str, int]:
+    """The five counts of the whole population (one query)."""
+    query = _stage_sql(
+        population=population,
+        scheme_id=scheme_id,
+        by=None,
+        today=today,
+        narrowed=narrowed,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, query.params)
+        row = cursor.fetchone()
+    return dict(zip(STAGES, row, strict=True))
+
+
+def _breakdown(
+    *,
+    population: QuerySet[Enrolment],
+    scheme_id: int | None,
+    by: str,
+    today: dt.date,
+    narrowed: bool,
+) -> list[dict[str, Any]]:
+    """The five counts per centre, province, scheme or cohort, labelled (one query).
+
+    Grouped on the key alone, then joined to the few rows that name the groups.
+    """
+    grouped = _stage_sql(
+        population=population,
+        scheme_id=scheme_id,
+        by=by,
+        today=today,
+        narrowed=narrowed,
+    )
+    joins, *labels = _LABELS[by]
+    joins = joins.format(
+        organisation=Organisation._meta.db_table,
+        province=Province._meta.db_table,
+        scheme=CertificationScheme._meta.db_table,
+        cohort=Cohort._meta.db_table,
+        course=Course._meta.db_table,
+    )
+    names = ["code", "label", "centre"][: len(labels)]
+    picked = ", ".join(
+        f"{expr} AS {name}" for expr, name in zip(labels, names, strict=True)
+    )
+    stages = ", ".join(f"g.{stage}" for stage in STAGES)
+    query = (
+        f"SELECT g.key, {picked}, {stages} FROM ("
+        + grouped
+        + f") g {joins} ORDER BY CASE WHEN {labels[0]} IS NULL THEN 1 ELSE 0 END, "
+        f"{labels[0]}, g.key"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, query.params)
+        fields = [column[0] for column in cursor.description]
+        return [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
 
 
 @dataclass
@@ -333,9 +463,9 @@ def _jit_off() -> None:
     ``jit_above_cost`` and then spends seconds compiling them, for queries that
     run in a few hundred milliseconds (measured in tests/perf/bench_dashboard.py:
     7.5 s with JIT, 0.35 s without, on the same data). In the same statement
-    (so no extra query): more sort memory, because the breakdown by scheme
-    joins each enrolment to its course's scheme units and sorted that on disk
-    with the 4 MB default (EXPLAIN ANALYZE, issue 7).
+    (so no extra query): more sort memory, headroom for the distinct counts'
+    sorts (the breakdown by scheme once spilled to disk with the 4 MB default,
+    when it still met one row per targeted unit; EXPLAIN ANALYZE, issue 7).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -352,25 +482,25 @@ def _figures(
     population = _population(scope, filters)
     scheme_id = filters.scheme.pk if filters.scheme else None
 
-    funnel = population.aggregate(**_stage_counts(scheme=scheme_id, today=today))
-
-    fields = _BREAKDOWN_FIELDS[filters.by]
-    grouped_scheme = "key" if filters.by == "scheme" else scheme_id
-    breakdown = list(
-        population.order_by()
-        .values(**fields)
-        .annotate(**_stage_counts(scheme=grouped_scheme, today=today))
-        .order_by(F("code").asc(nulls_last=True), "key")
-    )
-    if filters.by == "scheme" and scheme_id is not None:
-        breakdown = [row for row in breakdown if row["key"] == scheme_id]
-
-    # Certificates: every active one nationally; otherwise those held by people
-    # in the population (a centre's trainees, a cohort, a province).
-    certificates = _active_certificates(today)
+    # Nationally every row counts; otherwise the population is a part (a
+    # centre's trainees, a cohort, a province) and the sets are cut to it.
     narrowed = not scope.national or any(
         (filters.centre, filters.cohort, filters.province)
     )
+    funnel = _funnel(
+        population=population, scheme_id=scheme_id, today=today, narrowed=narrowed
+    )
+    breakdown = _breakdown(
+        population=population,
+        scheme_id=scheme_id,
+        by=filters.by,
+        today=today,
+        narrowed=narrowed,
+    )
+
+    # Certificates: every active one nationally; otherwise those held by people
+    # in the population.
+    certificates = _active_certificates(today)
     if narrowed:
         certificates = certificates.filter(
             holder_id__in=population.values("trainee_id")

@@ -55,6 +55,14 @@ def main() -> int:
     parser.add_argument(
         "--explain", default="", help="write EXPLAIN ANALYZE plans to this file"
     )
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="cProfile the views whose label contains this text (after timing)",
+    )
+    parser.add_argument(
+        "--only", default="", help="measure only the views whose label contains this"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgis")):
         print("Set DATABASE_URL to a scratch PostgreSQL database; this needs it.")
@@ -80,7 +88,9 @@ def main() -> int:
     if not SchemeCompetence.objects.exists():
         # A database loaded before the derived table existed: derive it once.
         scheme_competence_refresh()
-    return measure(runs=args.runs, explain=args.explain)
+    return measure(
+        runs=args.runs, explain=args.explain, profile=args.profile, only=args.only
+    )
 
 
 def _sql(cursor, label: str, statement: str, params=()) -> None:
@@ -422,8 +432,13 @@ def load(*, trainees: int, evidence: int) -> None:
     print(f"loaded in {time.perf_counter() - t_start:.1f} s")
 
 
-def measure(*, runs: int, explain: str = "") -> int:
-    """Time every dashboard view (warm, median of ``runs``) with its query count."""
+def measure(*, runs: int, explain: str = "", profile: str = "", only: str = "") -> int:
+    """Time every dashboard view (warm, median of ``runs``) with its query count.
+
+    Besides the whole request, the time its SQL took as the client saw it
+    (``db``: the sum of the captured query times) and the slowest query, so time
+    spent outside the database (Python, template, charts) shows as the rest.
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
@@ -502,10 +517,17 @@ def measure(*, runs: int, explain: str = "") -> int:
         client.force_login(user)
         clients[user.pk] = client
     worst = 0.0
-    print(f"\n{'view':45} {'median':>9} {'queries':>8}  (target ≤ 1 s)")
+    print(
+        f"\n{'view':45} {'median':>9} {'db':>9} {'slowest q':>10} {'queries':>8}"
+        "  (target ≤ 1 s)"
+    )
     for user, label, path, params in views:
+        if only and only not in label:
+            continue
         client = clients[user.pk]
         timings = []
+        db_times = []
+        slowest = []
         queries = 0
         for run in range(runs + 1):
             with CaptureQueriesContext(connection) as ctx:
@@ -518,9 +540,18 @@ def measure(*, runs: int, explain: str = "") -> int:
             if run:  # the first run warms caches and is not counted
                 timings.append(elapsed)
                 queries = len(ctx.captured_queries)
+                times = [float(q["time"]) for q in ctx.captured_queries]
+                db_times.append(sum(times))
+                slowest.append(max(times))
         median = statistics.median(timings)
         worst = max(worst, median)
-        print(f"{label:45} {median * 1000:7.0f} ms {queries:8d}")
+        print(
+            f"{label:45} {median * 1000:7.0f} ms "
+            f"{statistics.median(db_times) * 1000:6.0f} ms "
+            f"{statistics.median(slowest) * 1000:7.0f} ms {queries:8d}"
+        )
+        if profile and profile in label:
+            _profile(client, path, params)
     figures = clients[central.pk].get("/staf/dasbor/").context["figures"]
     print(f"\nnational funnel: {figures.funnel}")
     print(
@@ -531,6 +562,22 @@ def measure(*, runs: int, explain: str = "") -> int:
     if explain:
         _explain(clients[central.pk], explain)
     return 0
+
+
+def _profile(client, path: str, params: dict) -> None:
+    """One more request under cProfile: the costliest functions (cumulative, own)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    response = client.get(path, params)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(15)
 
 
 def _explain(client, path: str) -> None:
