@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import (
@@ -27,58 +28,98 @@ from courses.models import Enrolment, EnrolmentState
 from lms.models import Membership, Role
 
 
+def content_list_for_player(
+    *, user: Any, via_assessment: bool = False
+) -> QuerySet[H5PContent]:
+    """Contents a person may play and post results to (none for anonymous).
+
+    The common ways in: a trainee plays what a current module of a course they
+    are enrolled in (active or completed) embeds; the content's centre's
+    trainers and admins and the central admin play anything of theirs. With
+    `via_assessment`, the one rarer way in instead: the H5P activity of an
+    assessment attempt the person has open. Kept apart because its JSON cast
+    makes the common case's query slower.
+    """
+    contents = H5PContent.objects.select_related("main_library")
+    if not user.is_authenticated:
+        return contents.none()
+    if user.is_superuser:
+        return contents
+    if via_assessment:
+        return contents.filter(
+            Exists(
+                Section.objects.filter(
+                    instrument=H5P_INSTRUMENT,
+                    assessment__attempts__trainee=user,
+                    assessment__attempts__state=AttemptState.IN_PROGRESS,
+                )
+                .annotate(h5p_content=Cast(KT("config__h5p_content"), IntegerField()))
+                .filter(h5p_content=OuterRef("pk"))
+            )
+        )
+    staff = Membership.objects.active().filter(user=user)
+    return contents.filter(
+        Exists(
+            Enrolment.objects.filter(
+                trainee=user,
+                state__in=[EnrolmentState.ACTIVE, EnrolmentState.COMPLETED],
+                course__modules__is_active=True,
+                course__modules__h5p_contents=OuterRef("pk"),
+            )
+        )
+        | Exists(
+            staff.filter(
+                organisation=OuterRef("centre_id"),
+                role__in=[Role.TRAINER, Role.CENTRE_ADMIN],
+            )
+        )
+        | Exists(staff.filter(role=Role.CENTRAL_ADMIN))
+    )
+
+
 def content_get_for_player(*, user: Any, content_uuid: Any) -> H5PContent:
     """The content a person may play and post results to (404 otherwise).
 
-    A trainee plays what a current module of a course they are enrolled in
-    (active or completed) embeds, and the H5P activity of an assessment attempt
-    they have open; the content's centre's trainers and admins and
-    the central admin play anything of theirs. One query, whatever the data (a
-    second only when the first finds nothing).
+    See `content_list_for_player` for who may. One query, whatever the data (a
+    second, for the rarer way in, only when the first finds nothing).
     """
     if not user.is_authenticated:
         raise Http404
-    contents = H5PContent.objects.select_related("main_library").filter(
-        uuid=content_uuid
+    content = (
+        content_list_for_player(user=user).filter(uuid=content_uuid).first()
+        or content_list_for_player(user=user, via_assessment=True)
+        .filter(uuid=content_uuid)
+        .first()
     )
-    if user.is_superuser:
-        content = contents.first()
-    else:
-        staff = Membership.objects.active().filter(user=user)
-        content = contents.filter(
-            Exists(
-                Enrolment.objects.filter(
-                    trainee=user,
-                    state__in=[EnrolmentState.ACTIVE, EnrolmentState.COMPLETED],
-                    course__modules__is_active=True,
-                    course__modules__h5p_contents=OuterRef("pk"),
-                )
-            )
-            | Exists(
-                staff.filter(
-                    organisation=OuterRef("centre_id"),
-                    role__in=[Role.TRAINER, Role.CENTRE_ADMIN],
-                )
-            )
-            | Exists(staff.filter(role=Role.CENTRAL_ADMIN))
-        ).first()
-        if content is None:
-            # A second, rarer way in: an open assessment attempt with an H5P
-            # activity section on this content. Kept out of the first query so
-            # the common case stays one cheap query.
-            content = contents.filter(
-                Exists(
-                    Section.objects.filter(
-                        instrument=H5P_INSTRUMENT,
-                        assessment__attempts__trainee=user,
-                        assessment__attempts__state=AttemptState.IN_PROGRESS,
-                    )
-                    .annotate(
-                        h5p_content=Cast(KT("config__h5p_content"), IntegerField())
-                    )
-                    .filter(h5p_content=OuterRef("pk"))
-                )
-            ).first()
+    if content is None:
+        raise Http404
+    return content
+
+
+def content_get_for_intake(*, content_uuid: Any) -> H5PContent:
+    """A content's facts that never change after import, for the xAPI intake.
+
+    Who may post is NOT decided here: the intake folds that check into its
+    insert (`services.xapi_statement_record(check_access=True)`), so it is
+    always as fresh as the database. What this returns is only what re-scoring
+    reads: id, uuid, main library and `params` (content.json), all fixed at
+    import (a new version of a package is a new content). Kept per process so
+    a statement costs no content query and content.json is parsed once; a
+    deleted content stays cached harmlessly, since the insert's access check
+    reads its row. Do not read fields staff may edit (title, grading method,
+    pass mark, criteria) from the returned object. 404 for an unknown id.
+    """
+    return _intake_content(str(content_uuid))
+
+
+@functools.lru_cache(maxsize=256)
+def _intake_content(content_uuid: str) -> H5PContent:
+    # An unknown id raises, and exceptions are not cached: a miss is never kept.
+    content = (
+        H5PContent.objects.select_related("main_library")
+        .filter(uuid=content_uuid)
+        .first()
+    )
     if content is None:
         raise Http404
     return content

@@ -7,6 +7,7 @@ and never changed; only a top-level statement closes an attempt.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import uuid
@@ -16,6 +17,7 @@ from functools import partial
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -23,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from courses.h5p import storage
+from courses.h5p import selectors, storage
 from courses.h5p.core.libraries import (
     LibraryChange,
     LibraryRef,
@@ -142,16 +144,33 @@ def _score_problems(score: Any) -> list[str]:
     return problems
 
 
+class ContentNotPlayable(Exception):
+    """The person may not post results for this content (the view answers 404)."""
+
+
 def xapi_statement_record(
-    *, user: Any, content: H5PContent, statement: dict[str, Any]
+    *,
+    user: Any,
+    content: H5PContent,
+    statement: dict[str, Any],
+    check_access: bool = False,
 ) -> StatementOutcome:
     """Check and store one statement; a top-level scored one closes an attempt.
 
     Idempotent: posting a statement id again returns the stored row unchanged.
     Raises ValidationError naming every problem (nothing is written then).
-    Queries: one write for a new statement and its attempt together (on
-    PostgreSQL), one more to read the stored row back for a repeated id, and
-    one read of the children's statements when a composite is re-scored.
+
+    With `check_access` the caller has not yet decided whether `user` may play
+    `content` (`selectors.content_list_for_player`): the check is made inside
+    the insert, at no query of its own, and ContentNotPlayable is raised when
+    it fails (nothing is written then). Without it the caller has checked.
+
+    Queries on PostgreSQL: one for a new statement, its attempt, the access
+    check and, for a repeated id, reading the stored row back, all together;
+    one more read of the children's statements when a composite is re-scored;
+    one more when the only way in is an open assessment attempt. A verified
+    attempt on content with performance criteria (KUK) also enqueues its
+    evidence task once this commits (one INSERT with the database backend).
     """
     problems = statement_problems(statement=statement, user=user, content=content)
     if problems:
@@ -202,20 +221,36 @@ def xapi_statement_record(
             verified=server is not None and not flagged,
             flagged=flagged,
         )
-    with transaction.atomic():
-        created = _statement_insert(row, attempt)
-        if created and attempt is not None and attempt.verified:
-            # Evidence is written by a background task once this commits.
+    # No transaction block of its own: on PostgreSQL the insert is one
+    # statement, atomic by itself (a block would add BEGIN and COMMIT round
+    # trips); the portable path opens its own. Inside a caller's transaction
+    # everything still commits or rolls back together.
+    stored = _statement_insert(row, attempt, user=user if check_access else None)
+    if stored.created and attempt is not None and attempt.verified:
+        if stored.has_criteria:
+            # Evidence is written by a background task once this commits (at
+            # once in autocommit). With no criteria the task would write
+            # nothing, so it is not enqueued.
             transaction.on_commit(partial(attempt_evidence_record.enqueue, attempt.pk))
-    if not created:
-        # The same id arrived before (a retry over a weak connection).
-        existing = XapiStatement.objects.get(statement_id=statement_id)
-        if existing.user_id != user.pk or existing.content_id != content.pk:
-            raise ValidationError(
-                [_("This statement id was already used for another record.")]
-            )
-        return StatementOutcome(existing, created=False, attempt=None)
-    return StatementOutcome(row, created=True, attempt=attempt)
+    if stored.created:
+        return StatementOutcome(row, created=True, attempt=attempt)
+    # The same id arrived before (a retry over a weak connection).
+    existing = stored.existing or XapiStatement.objects.get(statement_id=statement_id)
+    if existing.user_id != user.pk or existing.content_id != content.pk:
+        raise ValidationError(
+            [_("This statement id was already used for another record.")]
+        )
+    return StatementOutcome(existing, created=False, attempt=None)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the insert found: whether the row is new, the stored row for a
+    repeated id (when already visible), and whether the content has criteria."""
+
+    created: bool
+    existing: XapiStatement | None
+    has_criteria: bool
 
 
 def _insert_columns(obj: Any, *, now: Any, skip: str = "") -> tuple[list[str], list]:
@@ -233,60 +268,151 @@ def _insert_columns(obj: Any, *, now: Any, skip: str = "") -> tuple[list[str], l
     return columns, values
 
 
-def _statement_insert(row: XapiStatement, attempt: H5PAttempt | None) -> bool:
+def _may_play(user: Any, content_pk: int, *, via_assessment: bool) -> bool:
+    return (
+        selectors.content_list_for_player(user=user, via_assessment=via_assessment)
+        .filter(pk=content_pk)
+        .exists()
+    )
+
+
+def _access_sql(user: Any, content_pk: int) -> tuple[str, tuple]:
+    """The access rule's SQL for one person and content, compiled once per process.
+
+    Compiling the selector's queryset costs more than the whole insert. The
+    SQL only depends on the person, the content and today's date (memberships
+    are valid between dates, and the rule compiles today into the SQL), never
+    on data: the database evaluates it afresh every time, so keeping it is safe.
+    """
+    return _access_sql_on(user.pk, user.is_superuser, content_pk, timezone.localdate())
+
+
+@functools.lru_cache(maxsize=1024)
+def _access_sql_on(
+    user_pk: int, is_superuser: bool, content_pk: int, today: Any
+) -> tuple[str, tuple]:
+    who = get_user_model()(pk=user_pk, is_superuser=is_superuser)
+    return (
+        selectors.content_list_for_player(user=who)
+        .filter(pk=content_pk)
+        .values("pk")
+        .query.sql_with_params()
+    )
+
+
+def _statement_insert(
+    row: XapiStatement, attempt: H5PAttempt | None, *, user: Any | None
+) -> _Stored:
     """Insert the statement (and its attempt) unless its id is already stored.
 
-    On PostgreSQL one query does it all: `INSERT ... ON CONFLICT DO NOTHING`
-    for the statement, chained in a CTE to the attempt's insert, so a repeated
-    id neither raises nor writes an attempt, and a closing statement costs no
-    second round trip. Elsewhere (SQLite in development) two ORM inserts.
-    Returns whether the statement is new; the rows get their ids and times.
+    With `user`, only if that person may play the content (else
+    ContentNotPlayable). On PostgreSQL one query does it all: the access check
+    (the common ways in, `selectors.content_list_for_player`) and whether the
+    content has criteria in a first CTE; `INSERT ... ON CONFLICT DO NOTHING`
+    for the statement, guarded by that check; the attempt's insert chained to
+    it, so a repeated id neither raises nor writes an attempt; and, for a
+    repeated id, the stored row read back. Checking inside the write is as
+    fresh as a separate read and saves its round trip. Elsewhere (SQLite in
+    development) plain ORM queries. The new rows get their ids and times.
     """
     if connection.vendor != "postgresql":
-        try:
-            with transaction.atomic():
-                row.save(force_insert=True)
-                if attempt is not None:
-                    attempt.statement = row
-                    attempt.save(force_insert=True)
-        except IntegrityError:
-            # The caller reads the stored row back, which fails loudly if the
-            # conflict was some other constraint rather than a repeated id.
-            return False
-        return True
-    now = timezone.now()
+        return _statement_insert_portable(row, attempt, user=user)
     quote = connection.ops.quote_name
+    table = quote(XapiStatement._meta.db_table)
+    access_sql, access_params = (
+        ("SELECT 1", ()) if user is None else _access_sql(user, row.content_id)
+    )
+    criteria = H5PContent.criteria.through._meta
+    now = timezone.now()
     columns, values = _insert_columns(row, now=now)
     sql = (
-        f"WITH s AS (INSERT INTO {quote(XapiStatement._meta.db_table)} "
-        f"({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"WITH ok AS (SELECT EXISTS ({access_sql}) AS allowed, EXISTS (SELECT 1 "
+        f"FROM {quote(criteria.db_table)} WHERE "
+        f"{quote(criteria.get_field('h5pcontent').column)} = %s) AS has_criteria), "
+        f"s AS (INSERT INTO {table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(['%s'] * len(columns))} FROM ok WHERE ok.allowed "
         f"ON CONFLICT ({quote('statement_id')}) DO NOTHING RETURNING {quote('id')})"
     )
-    params = list(values)
+    params = [*access_params, row.content_id, *values]
+    attempt_id = "NULL"
     if attempt is not None:
         a_columns, a_values = _insert_columns(attempt, now=now, skip="statement_id")
         sql += (
             f", a AS (INSERT INTO {quote(H5PAttempt._meta.db_table)} "
             f"({', '.join(a_columns)}, {quote('statement_id')}) "
             f"SELECT {', '.join(['%s'] * len(a_columns))}, s.{quote('id')} FROM s "
-            f"RETURNING {quote('id')}) "
-            f"SELECT s.{quote('id')}, a.{quote('id')} FROM s LEFT JOIN a ON true"
+            f"RETURNING {quote('id')})"
         )
         params += a_values
-    else:
-        sql += f" SELECT s.{quote('id')}, NULL FROM s"
+        attempt_id = f"(SELECT {quote('id')} FROM a)"
+    fields = XapiStatement._meta.concrete_fields
+    # The stored row of a repeated id: it was committed before this statement
+    # began, so the statement's snapshot sees it (a concurrent retry that
+    # commits in between is read by the caller's fallback query).
+    sql += (
+        f" SELECT ok.allowed, ok.has_criteria, s.{quote('id')}, {attempt_id}, "
+        + ", ".join(f"e.{quote(f.column)}" for f in fields)
+        + f" FROM ok LEFT JOIN s ON true LEFT JOIN {table} e "
+        f"ON s.{quote('id')} IS NULL AND e.{quote('statement_id')} = %s"
+    )
+    params.append(row.statement_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return False
-    row.pk = found[0]
+        allowed, has_criteria, statement_pk, attempt_pk, *stored = cursor.fetchone()
+    if not allowed:
+        if _may_play(user, row.content_id, via_assessment=True):
+            return _statement_insert(row, attempt, user=None)
+        raise ContentNotPlayable
+    if statement_pk is None:
+        existing = None
+        if stored[0] is not None:
+            existing = XapiStatement.from_db(
+                connection.alias,
+                [f.attname for f in fields],
+                [
+                    f.from_db_value(value, None, connection)
+                    if hasattr(f, "from_db_value")
+                    else value
+                    for f, value in zip(fields, stored, strict=True)
+                ],
+            )
+        return _Stored(created=False, existing=existing, has_criteria=has_criteria)
+    row.pk = statement_pk
     row._state.adding = False
     if attempt is not None:
-        attempt.pk = found[1]
+        attempt.pk = attempt_pk
         attempt.statement = row
         attempt._state.adding = False
-    return True
+    return _Stored(created=True, existing=None, has_criteria=has_criteria)
+
+
+def _statement_insert_portable(
+    row: XapiStatement, attempt: H5PAttempt | None, *, user: Any | None
+) -> _Stored:
+    """`_statement_insert` with the ORM alone (SQLite in development)."""
+    if user is not None and not (
+        _may_play(user, row.content_id, via_assessment=False)
+        or _may_play(user, row.content_id, via_assessment=True)
+    ):
+        raise ContentNotPlayable
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+            if attempt is not None:
+                attempt.statement = row
+                attempt.save(force_insert=True)
+    except IntegrityError:
+        # The caller reads the stored row back, which fails loudly if the
+        # conflict was some other constraint rather than a repeated id.
+        return _Stored(created=False, existing=None, has_criteria=False)
+    has_criteria = (
+        attempt is not None
+        and attempt.verified
+        and H5PContent.criteria.through.objects.filter(
+            h5pcontent_id=row.content_id
+        ).exists()
+    )
+    return _Stored(created=True, existing=None, has_criteria=has_criteria)
 
 
 def user_data_save(

@@ -320,3 +320,20 @@ def test_verifiable_means_every_scoring_part_can_be_rescored(db):
     assert is_verifiable(make_content(machine_name="H5P.Column", params=blanks_only))
     assert is_verifiable(make_content(machine_name="H5P.DragText", params=DRAG_TEXT))
     assert not is_verifiable(make_content(machine_name="H5P.GreetingCard"))
+
+
+def test_a_statement_id_of_another_person_is_refused(
+    client, trainee, card, user_by_email
+):
+    other = user_by_email("peserta2.r3@lms.example")
+    data = statement(user=trainee, content=card, raw=1, max_=1)
+    xapi_statement_record(user=trainee, content=card, statement=data)
+    client.force_login(other)
+    reused = statement(user=other, content=card, raw=1, max_=1, statement_id=data["id"])
+    response = post(client, card, reused)
+    assert response.status_code == 400
+    assert response.json()["errors"]["0"] == [
+        "Id pernyataan ini sudah dipakai untuk catatan lain."
+    ]
+    row = XapiStatement.objects.get(statement_id=data["id"])
+    assert row.user == trainee  # the stored statement is unchanged

@@ -3,7 +3,20 @@
 Run against a scratch database (it migrates it and adds rows):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench \\
-        .venv/bin/python tests/perf/bench_h5p.py [--statements 3000]
+        flock /tmp/bench.lock .venv/bin/python tests/perf/bench_h5p.py \\
+        [--statements 3000] [--clients 1 2 4] [--batches 1 5 20] [--http 1 2]
+
+xAPI intake is measured per mode (client processes x statements per request).
+Each client is its own process with its own persistent database connection,
+driving Django's request handler in-process (no network; the middleware,
+session, CSRF check and database are real; DEBUG off). One statement in three
+is top-level and closes an attempt with server re-scoring, in every mode.
+`--http` also posts to a real server process (`runserver`, threaded, DEBUG
+off) from that many client processes, one statement per request.
+
+Per mode it prints statements/s, p50/p95 per request and the queries per
+statement counted over whole requests: Django's session and user queries and
+any task enqueued after commit included, only BEGIN/COMMIT/SAVEPOINT left out.
 
 Reports figures and ratios, never pass/fail: timings here are noisy (2 cores).
 Targets from the H5P issue: import of column-mixed-questions.h5p < 1 s; xAPI
@@ -24,7 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-os.environ.setdefault("DJANGO_DEBUG", "1")
+# Production-like: DEBUG off (no query log kept), plain HTTP on the loopback.
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 # Persistent connections, as a production app server keeps them.
 os.environ.setdefault("DJANGO_CONN_MAX_AGE", "60")
 
@@ -40,6 +55,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 SAMPLES = Path(
     os.environ.get("LMS_H5P_SAMPLES", ROOT.parent / "shared" / "samples" / "h5p")
 )
+TRAINEES = [f"peserta{i}.r3@lms.example" for i in (1, 2, 3)]
+CSRF_SECRET = "b" * 32  # an unmasked CSRF secret, set as cookie and header
 
 
 def real(captured) -> list[dict]:
@@ -53,132 +70,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--statements", type=int, default=3000)
-    parser.add_argument("--imports", type=int, default=5)
-    parser.add_argument(
-        "--clients",
-        type=int,
-        nargs="*",
-        default=[],
-        help="also post to a real server (manage.py runserver --noreload, "
-        "threaded) from this many client processes, e.g. --clients 1 2",
-    )
-    parser.add_argument(
-        "--server-only",
-        action="store_true",
-        help="skip setup and the in-process runs (the database is already set up)",
-    )
-    args = parser.parse_args()
-    if args.server_only:
-        server_runs(args)
-        return
-
-    call_command("migrate", verbosity=0)
-    from cms.demo import load_demo
-    from courses.h5p.services import content_import
-    from lms.models import Organisation, User
-
-    load_demo(accounts_only=True)
-    centre = Organisation.objects.get(code="R3")
-    print(f"database: {connection.vendor}")
-
-    durations = []
-    for _ in range(args.imports):
-        with open(SAMPLES / "valid" / "column-mixed-questions.h5p", "rb") as handle:
-            start = time.perf_counter()
-            content_import(
-                source=handle, centre=centre, user=None, can_install_libraries=True
-            )
-            durations.append(time.perf_counter() - start)
-    first, later = durations[0] * 1000, statistics.median(durations[1:]) * 1000
-    print(
-        f"import column-mixed-questions.h5p (1.4 MB): first {first:.0f} ms "
-        f"(installs its 27 libraries), median of later imports {later:.0f} ms"
-    )
-
-    with open(SAMPLES / "valid" / "drag-text.h5p", "rb") as handle:
-        drag = content_import(
-            source=handle, centre=centre, user=None, can_install_libraries=True
-        ).content
-    trainee = User.objects.get(email="peserta1.r3@lms.example")
-    # The trainee may post only for content a course of theirs embeds.
-    from tests.h5p.h5p_factories import embed_for
-
-    embed_for(drag, trainee.email)
-    client = Client()
-    client.force_login(trainee)
-    url = f"/h5p/{drag.uuid}/xapi/"
-
-    def statement(top_level: bool) -> dict:
-        data = {
-            "id": str(uuid.uuid4()),
-            "actor": {"mbox": f"mailto:{trainee.email}"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-            "object": {"id": f"http://testserver/h5p/{drag.uuid}/"},
-            "result": {
-                "score": {"raw": 2, "max": 3, "scaled": 0.6667},
-                "response": "blue[,]red[,]",
-            },
-        }
-        if not top_level:
-            data["verb"]["id"] = "http://adlnet.gov/expapi/verbs/interacted"
-            data.pop("result")
-        return data
-
-    latencies = []
-    queries = []
-    started = time.perf_counter()
-    for index in range(args.statements):
-        body = json.dumps(statement(top_level=index % 3 == 0))
-        t0 = time.perf_counter()
-        response = client.post(url, data=body, content_type="application/json")
-        latencies.append(time.perf_counter() - t0)
-        assert response.status_code == 200, response.content
-    for top_level in (False, True):
-        body = json.dumps(statement(top_level=top_level))
-        with CaptureQueriesContext(connection) as captured:
-            client.post(url, data=body, content_type="application/json")
-        queries.append(len(real(captured)))
-    elapsed = time.perf_counter() - started
-    print(
-        f"xAPI, one statement per request, {args.statements} requests "
-        f"(1 in 3 closes an attempt with server re-scoring): "
-        f"{args.statements / elapsed:.0f} statements/s, "
-        f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
-        f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms; "
-        f"queries per request: {queries[0]} (child), {queries[1]} (closing) "
-        f"incl. session, user and content lookups"
-    )
-
-    batch = 20
-    batches = max(1, args.statements // batch)
-    started = time.perf_counter()
-    for _ in range(batches):
-        body = json.dumps([statement(top_level=False) for _ in range(batch)])
-        response = client.post(url, data=body, content_type="application/json")
-        assert response.status_code == 200
-    elapsed = time.perf_counter() - started
-    print(
-        f"xAPI, batches of {batch} (as the player's queue sends them): "
-        f"{batches * batch / elapsed:.0f} statements/s"
-    )
-
-    from courses.h5p.services import xapi_statement_record
-
-    with CaptureQueriesContext(connection) as captured:
-        xapi_statement_record(user=trainee, content=drag, statement=statement(True))
-    print(f"service queries for a closing statement: {len(real(captured))}")
-    server_runs(args)
-
-
-def server_statement(email: str, content_uuid: str, top_level: bool) -> bytes:
+def make_statement(email: str, content_uuid: str, top_level: bool, host: str) -> dict:
     data = {
         "id": str(uuid.uuid4()),
         "actor": {"mbox": f"mailto:{email}"},
         "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-        "object": {"id": f"http://127.0.0.1/h5p/{content_uuid}/"},
+        "object": {"id": f"http://{host}/h5p/{content_uuid}/"},
         "result": {
             "score": {"raw": 2, "max": 3, "scaled": 0.6667},
             "response": "blue[,]red[,]",
@@ -187,23 +84,197 @@ def server_statement(email: str, content_uuid: str, top_level: bool) -> bytes:
     if not top_level:
         data["verb"]["id"] = "http://adlnet.gov/expapi/verbs/interacted"
         data.pop("result")
-    return json.dumps(data).encode()
+    return data
+
+
+def bodies(email: str, content_uuid: str, statements: int, batch: int) -> list[str]:
+    """Request bodies: one in three statements is top-level (closes an attempt)."""
+    items = [
+        make_statement(email, content_uuid, index % 3 == 0, "testserver")
+        for index in range(statements)
+    ]
+    if batch == 1:
+        return [json.dumps(item) for item in items]
+    return [json.dumps(items[i : i + batch]) for i in range(0, len(items), batch)]
+
+
+def signed_in_client(email: str) -> Client:
+    from lms.models import User
+
+    client = Client(enforce_csrf_checks=True, HTTP_X_CSRFTOKEN=CSRF_SECRET)
+    client.force_login(User.objects.get(email=email))
+    client.cookies["csrftoken"] = CSRF_SECRET
+    return client
+
+
+def post(client: Client, url: str, body: str) -> None:
+    response = client.post(url, data=body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["errors"] == {}, response.content
+
+
+def worker(job: tuple) -> dict:
+    """One client process: warm up, wait for the common start, post, count queries."""
+    email, content_uuid, statements, batch, start_at = job
+    url = f"/h5p/{content_uuid}/xapi/"
+    client = signed_in_client(email)
+    for body in bodies(email, content_uuid, 6 * batch, batch):
+        post(client, url, body)  # warm-up: connection, caches, code paths
+    work = bodies(email, content_uuid, statements, batch)
+    late = time.time() - start_at
+    time.sleep(max(0.0, start_at - time.time()))
+    latencies = []
+    began = time.time()
+    for body in work:
+        t0 = time.perf_counter()
+        post(client, url, body)
+        latencies.append(time.perf_counter() - t0)
+    ended = time.time()
+    # Queries over whole requests of the same mix (60 statements), afterwards.
+    sample = bodies(email, content_uuid, 60, batch)
+    with CaptureQueriesContext(connection) as captured:
+        for body in sample:
+            post(client, url, body)
+    return {
+        "latencies": latencies,
+        "began": began,
+        "ended": ended,
+        "late": late,
+        "statements": statements,
+        "queries_per_statement": len(real(captured)) / 60,
+    }
+
+
+def intake_runs(args, content_uuid: str) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    for batch in args.batches:
+        for clients in args.clients:
+            per_client = max(batch, args.statements // clients // batch * batch)
+            start_at = time.time() + 6 + clients
+            jobs = [
+                (TRAINEES[i % len(TRAINEES)], content_uuid, per_client, batch, start_at)
+                for i in range(clients)
+            ]
+            with context.Pool(clients) as pool:
+                results = pool.map(worker, jobs)
+            elapsed = max(r["ended"] for r in results) - min(
+                r["began"] for r in results
+            )
+            latencies = [v for r in results for v in r["latencies"]]
+            total = sum(r["statements"] for r in results)
+            queries = statistics.mean(r["queries_per_statement"] for r in results)
+            late = max(r["late"] for r in results)
+            print(
+                f"xAPI in-process, {clients} client process(es), {batch} "
+                f"statement(s)/request, {total} statements: "
+                f"{total / elapsed:.0f} statements/s, per request "
+                f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+                f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms; "
+                f"{queries:.2f} queries/statement (all counted); "
+                f"load {os.getloadavg()[0]:.2f}"
+                + (f" [a client started {late:.1f} s late]" if late > 0 else ""),
+                flush=True,
+            )
+
+
+def kinds_report(email: str, content) -> None:
+    """Queries per request by statement kind, whole requests, one statement each."""
+    url = f"/h5p/{content.uuid}/xapi/"
+    client = signed_in_client(email)
+    counts = {}
+    closing = make_statement(email, str(content.uuid), True, "testserver")
+    first = make_statement(email, str(content.uuid), False, "testserver")
+    for kind, data in (
+        ("first for the content in this process", first),
+        ("child", make_statement(email, str(content.uuid), False, "testserver")),
+        ("closing", closing),
+        ("repeated id", closing),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            post(client, url, json.dumps(data))
+        counts[kind] = len(real(captured))
+    print(
+        "queries per request, one statement each (DragText, session and user "
+        "included): " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--statements", type=int, default=3000)
+    parser.add_argument("--imports", type=int, default=5)
+    parser.add_argument("--clients", type=int, nargs="*", default=[1, 2, 4])
+    parser.add_argument("--batches", type=int, nargs="*", default=[1, 5, 20])
+    parser.add_argument(
+        "--http",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also post to a real server (manage.py runserver --noreload, "
+        "threaded, DEBUG off) from this many client processes, e.g. --http 1 2",
+    )
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    from cms.demo import load_demo
+    from courses.h5p.services import content_import
+    from lms.models import Organisation
+
+    load_demo(accounts_only=True)
+    centre = Organisation.objects.get(code="R3")
+    print(f"database: {connection.vendor}; load {os.getloadavg()}", flush=True)
+
+    if args.imports:
+        durations = []
+        for _ in range(args.imports):
+            path = SAMPLES / "valid" / "column-mixed-questions.h5p"
+            with open(path, "rb") as handle:
+                start = time.perf_counter()
+                content_import(
+                    source=handle, centre=centre, user=None, can_install_libraries=True
+                )
+                durations.append(time.perf_counter() - start)
+        first = durations[0] * 1000
+        later = statistics.median(durations[1:] or durations) * 1000
+        print(
+            f"import column-mixed-questions.h5p (1.4 MB): first {first:.0f} ms "
+            f"(installs its libraries unless installed), median of later "
+            f"imports {later:.0f} ms",
+            flush=True,
+        )
+
+    with open(SAMPLES / "valid" / "drag-text.h5p", "rb") as handle:
+        drag = content_import(
+            source=handle, centre=centre, user=None, can_install_libraries=True
+        ).content
+    # The trainees may post only for content a course of theirs embeds.
+    from tests.h5p.h5p_factories import embed_for
+
+    embed_for(drag, *TRAINEES)
+    kinds_report(TRAINEES[0], drag)
+    intake_runs(args, str(drag.uuid))
+    server_runs(args, drag)
 
 
 def server_client(job: tuple) -> list[float]:
     """One client process: posts statements one by one over a kept-alive link."""
     import http.client
 
-    port, cookie, token, email, content_uuid, count = job
+    port, cookie, email, content_uuid, count = job
     headers = {
         "Content-Type": "application/json",
         "Cookie": cookie,
-        "X-CSRFToken": token,
+        "X-CSRFToken": CSRF_SECRET,
     }
     link = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies = []
     for index in range(count):
-        body = server_statement(email, content_uuid, top_level=index % 3 == 0)
+        body = json.dumps(
+            make_statement(email, content_uuid, index % 3 == 0, "127.0.0.1")
+        )
         t0 = time.perf_counter()
         try:
             link.request("POST", f"/h5p/{content_uuid}/xapi/", body, headers)
@@ -219,39 +290,31 @@ def server_client(job: tuple) -> list[float]:
     return latencies
 
 
-def server_runs(args) -> None:
+def server_runs(args, drag) -> None:
     """Throughput against a real server process, from 1..n client processes.
 
     The server is Django's own (`runserver --noreload`, one thread per
-    request, DEBUG as in the rest of this bench); gunicorn/uvicorn are not
-    installed. Its figures include HTTP parsing and the whole middleware stack.
+    request, one process, DEBUG off); gunicorn/uvicorn are not installed. Its
+    figures include HTTP parsing and the whole middleware stack.
     """
-    if not args.clients:
+    if not args.http:
         return
     import multiprocessing
-    import secrets
     import socket
     import subprocess
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from courses.h5p.models import H5PContent
     from lms.models import User
 
-    trainee = User.objects.get(email="peserta1.r3@lms.example")
-    drag = (
-        H5PContent.objects.filter(main_library__machine_name="H5P.DragText")
-        .order_by("-pk")
-        .first()
-    )
+    trainee = User.objects.get(email=TRAINEES[0])
     session = SessionStore()
     session[SESSION_KEY] = str(trainee.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = trainee.get_session_auth_hash()
     session.create()
-    token = secrets.token_hex(16)  # an unmasked 32-character CSRF secret
-    cookie = f"sessionid={session.session_key}; csrftoken={token}"
+    cookie = f"sessionid={session.session_key}; csrftoken={CSRF_SECRET}"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -273,12 +336,10 @@ def server_runs(args) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        server_client((port, cookie, token, trainee.email, str(drag.uuid), 30))
-        for clients in args.clients:
+        server_client((port, cookie, trainee.email, str(drag.uuid), 30))
+        for clients in args.http:
             per_client = max(1, args.statements // clients)
-            jobs = [
-                (port, cookie, token, trainee.email, str(drag.uuid), per_client)
-            ] * clients
+            jobs = [(port, cookie, trainee.email, str(drag.uuid), per_client)] * clients
             started = time.perf_counter()
             with multiprocessing.get_context("spawn").Pool(clients) as pool:
                 results = pool.map(server_client, jobs)
@@ -290,7 +351,8 @@ def server_runs(args) -> None:
                 f"{len(latencies) / elapsed:.0f} statements/s, "
                 f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
                 f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms "
-                f"(load average {os.getloadavg()[0]:.2f})"
+                f"(load average {os.getloadavg()[0]:.2f})",
+                flush=True,
             )
     finally:
         server.terminate()

@@ -14,6 +14,17 @@
     var playerOrigin = frame.dataset.playerOrigin;
     var queueKey = "h5p-queue:" + xapiUrl;
     var sending = false;
+    // H5P often emits several statements at once (a question's "answered" and
+    // its set's "completed"). Waiting a moment sends such a burst as one
+    // request, and the server's per-request cost (session and user lookups) is
+    // paid once for all of them. Each statement is in localStorage before the
+    // wait, so closing the page meanwhile loses nothing: it goes next time.
+    var BURST_MS = 250;
+    var burst = null;
+    function flushSoon() {
+      if (burst !== null) { return; }
+      burst = window.setTimeout(function () { burst = null; flush(); }, BURST_MS);
+    }
 
     function queue() {
       try { return JSON.parse(window.localStorage.getItem(queueKey) || "[]"); }
@@ -53,7 +64,7 @@
         var items = queue();
         items.push(message.statement);
         save(items);
-        flush();
+        flushSoon();
       } else if (message.type === "h5p-resize" && message.height > 0) {
         frame.style.height = Math.min(message.height, 20000) + "px";
       } else if (message.type === "h5p-ready") {
