@@ -62,6 +62,25 @@ def world_make(*, centre_code: str = "R3", scheme=None, number: str = "") -> Wor
     )
 
 
+def graded_attempt(*, quiz: Assessment, trainee: User) -> Attempt:
+    """A graded, passed attempt of `trainee` at `quiz` (the "assessed" stage)."""
+    now = timezone.now()
+    return Attempt.objects.create(
+        assessment=quiz,
+        trainee=trainee,
+        number=1,
+        state=AttemptState.GRADED,
+        seed=1,
+        started_at=now,
+        submitted_at=now,
+        graded_at=now,
+        score=1,
+        score_max=1,
+        percent=100,
+        passed=True,
+    )
+
+
 def trainee_at(world: World, level: str, *, province: str = "73") -> User:
     """A trainee of the world's cohort who got as far as `level` (cumulative)."""
     reached = LEVELS.index(level)
@@ -81,20 +100,7 @@ def trainee_at(world: World, level: str, *, province: str = "73") -> User:
             enrolment=enrolment, completed_at=now, jp_earned=world.course.total_jp
         )
     if reached >= 2:
-        Attempt.objects.create(
-            assessment=world.quiz,
-            trainee=trainee,
-            number=1,
-            state=AttemptState.GRADED,
-            seed=1,
-            started_at=now,
-            submitted_at=now,
-            graded_at=now,
-            score=1,
-            score_max=1,
-            percent=100,
-            passed=True,
-        )
+        graded_attempt(quiz=world.quiz, trainee=trainee)
     if reached == 3:
         CompetencyRecord.objects.bulk_create(
             CompetencyRecord(

@@ -6,11 +6,15 @@ count by hand."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from assessments.models import Attempt, AttemptState
 from courses.models import Enrolment
-from tests.dashboards.builders import populate, trainee_at, world_make
+from tests.dashboards.builders import (
+    graded_attempt,
+    populate,
+    trainee_at,
+    world_make,
+)
 from tests.lms.test_certification import make_scheme
 
 pytestmark = pytest.mark.django_db
@@ -25,24 +29,6 @@ def _english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
-
-
-def graded_attempt(*, quiz, trainee) -> Attempt:
-    now = timezone.now()
-    return Attempt.objects.create(
-        assessment=quiz,
-        trainee=trainee,
-        number=1,
-        state=AttemptState.GRADED,
-        seed=1,
-        started_at=now,
-        submitted_at=now,
-        graded_at=now,
-        score=1,
-        score_max=1,
-        percent=100,
-        passed=True,
-    )
 
 
 def test_by_scheme_counts_a_trainee_once_and_shows_untargeted_courses(staff_client):

@@ -748,14 +748,7 @@ def test_verification_page_is_indonesian_by_default(client, settings):
 
 def test_a_k_decision_cannot_be_appealed_through_the_service():
     who = people()
-    application = submit(make_scheme(), who["trainee"])
-    recommend_all(application, who["assessor"])
-    services.conflict_declare(
-        application=application, person=who["committee"], has_conflict=False
-    )
-    decision = services.decision_record(
-        application=application, decided_by=who["committee"], outcome="K"
-    )
+    decision = decided(trainee=who["trainee"], scheme=make_scheme(), outcome="K")
     with pytest.raises(ValidationError) as exc:
         services.appeal_lodge(decision=decision, lodged_by=who["trainee"], grounds="")
     text = messages(exc)
@@ -769,14 +762,10 @@ def appeal_heard(who, outcome: str):
     """A one-unit application decided BK, appealed, and the appeal decided."""
     from lms.services import membership_grant, person_create
 
-    application = submit(make_scheme(units=1), who["trainee"])
-    recommend_all(application, who["assessor"], outcome="BK")
-    services.conflict_declare(
-        application=application, person=who["committee"], has_conflict=False
+    decision = decided(
+        trainee=who["trainee"], scheme=make_scheme(units=1), outcome="BK"
     )
-    decision = services.decision_record(
-        application=application, decided_by=who["committee"], outcome="BK"
-    )
+    application = decision.application
     appeal = services.appeal_lodge(
         decision=decision, lodged_by=who["trainee"], grounds="Bukti esai terlewat."
     )
