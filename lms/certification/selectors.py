@@ -365,8 +365,18 @@ def _application_detail(applications: QuerySet) -> QuerySet:
         ),
         Prefetch(
             "decisions",
-            queryset=CommitteeDecision.objects.current().select_related(
-                "decided_by", "certificate"
+            queryset=CommitteeDecision.objects.current()
+            .select_related("decided_by", "certificate")
+            .prefetch_related(
+                # An upheld appeal sends the application back for assessment:
+                # the assessor and the committee see why.
+                Prefetch(
+                    "appeals",
+                    queryset=Appeal.objects.filter(
+                        outcome=AppealOutcome.UPHELD
+                    ).order_by("-decided_at"),
+                    to_attr="upheld_appeals",
+                )
             ),
             to_attr="current_decisions",
         ),

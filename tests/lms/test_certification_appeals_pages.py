@@ -288,3 +288,24 @@ def test_appeal_pages_query_counts_do_not_grow(sign_in, django_assert_num_querie
         detail_small,
         lodge_small,
     )
+
+
+def test_after_an_upheld_appeal_assessor_and_committee_see_why(sign_in):
+    decision = bk_decision()
+    application = decision.application
+    appeal = services.appeal_lodge(
+        decision=decision, lodged_by=application.trainee, grounds="Esai saya terlewat."
+    )
+    services.appeal_decide(
+        appeal=appeal,
+        decided_by=second_member(),
+        outcome="upheld",
+        reasons="Nilai ulang esai.",
+    )
+    for email, url in (
+        ("asesor.lsp@lms.example", f"/staf/sertifikasi/asesor/{application.pk}/"),
+        ("komite.lsp@lms.example", f"/staf/sertifikasi/komite/{application.pk}/"),
+    ):
+        page = sign_in(email).get(url).content.decode()
+        assert 'data-testid="reassessment"' in page
+        assert "Esai saya terlewat." in page and "Nilai ulang esai." in page
