@@ -349,20 +349,28 @@ def application_list_for_assessor(
     )
 
 
-def _application_detail(applications: QuerySet) -> QuerySet:
-    return applications.select_related("scheme__owner", "trainee").prefetch_related(
+def _units_reviewed(path: str = "") -> list[Prefetch]:
+    """An application's scheme units in order and its current recommendations,
+    what a review page lists per unit; ``path`` leads to the application."""
+    return [
         Prefetch(
-            "scheme__scheme_units",
+            f"{path}scheme__scheme_units",
             queryset=SchemeUnit.objects.select_related("unit").order_by("position"),
             to_attr="ordered_units",
         ),
         Prefetch(
-            "recommendations",
+            f"{path}recommendations",
             queryset=AssessorRecommendation.objects.current().select_related(
                 "assessor"
             ),
             to_attr="current_recommendations",
         ),
+    ]
+
+
+def _application_detail(applications: QuerySet) -> QuerySet:
+    return applications.select_related("scheme__owner", "trainee").prefetch_related(
+        *_units_reviewed(),
         Prefetch(
             "decisions",
             queryset=CommitteeDecision.objects.current()
@@ -725,20 +733,7 @@ def appeal_get_for_staff(*, user: User, pk: int) -> Appeal | None:
     return (
         _appeals_for(user)
         .filter(pk=pk)
-        .prefetch_related(
-            Prefetch(
-                "decision__application__scheme__scheme_units",
-                queryset=SchemeUnit.objects.select_related("unit").order_by("position"),
-                to_attr="ordered_units",
-            ),
-            Prefetch(
-                "decision__application__recommendations",
-                queryset=AssessorRecommendation.objects.current().select_related(
-                    "assessor"
-                ),
-                to_attr="current_recommendations",
-            ),
-        )
+        .prefetch_related(*_units_reviewed("decision__application__"))
         .first()
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -361,22 +361,19 @@ def committee_application(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     problems: list[str] = []
     if request.method == "POST":
-        if not form.is_valid():
-            problems = _form_problems(form)
-        else:
-            try:
-                services.decision_record(
-                    application=application,
-                    decided_by=request.user,
-                    outcome=form.cleaned_data["outcome"],
-                    reasons=form.cleaned_data["reasons"],
-                    correction_reason=form.cleaned_data["correction_reason"],
-                )
-            except ValidationError as error:
-                problems = error.messages
-            else:
-                messages.success(request, _("Decision recorded."))
-                return redirect("certification_staff:committee_application", pk=pk)
+        problems = _form_write(
+            form,
+            lambda data: services.decision_record(
+                application=application,
+                decided_by=request.user,
+                outcome=data["outcome"],
+                reasons=data["reasons"],
+                correction_reason=data["correction_reason"],
+            ),
+        )
+        if not problems:
+            messages.success(request, _("Decision recorded."))
+            return redirect("certification_staff:committee_application", pk=pk)
     context = {
         "application": application,
         "units": _units_with_evidence(application, request.user, Role.COMMITTEE),
@@ -559,6 +556,21 @@ def _form_problems(form: Any) -> list[str]:
     return [str(e) for errors in form.errors.values() for e in errors]
 
 
+def _form_write(form: Any, write: Callable[[dict[str, Any]], object]) -> list[str]:
+    """Check the form, then hand its data to a service write.
+
+    Returns every problem, the form's or else the service's refusals; empty
+    once written. Nothing is written while the form has problems.
+    """
+    if not form.is_valid():
+        return _form_problems(form)
+    try:
+        write(form.cleaned_data)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
 def _appeal_state(application: CertificationApplication) -> dict[str, Any]:
     """What the appellant's page needs: the current decision, its appeals, the
     deadline, and whether the form is offered at all."""
@@ -656,21 +668,18 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = AppealDecisionForm(request.POST if request.method == "POST" else None)
     problems: list[str] = []
     if request.method == "POST":
-        if not form.is_valid():
-            problems = _form_problems(form)
-        else:
-            try:
-                services.appeal_decide(
-                    appeal=appeal,
-                    decided_by=request.user,
-                    outcome=form.cleaned_data["outcome"],
-                    reasons=form.cleaned_data["reasons"],
-                )
-            except ValidationError as error:
-                problems = error.messages
-            else:
-                messages.success(request, _("The appeal was decided."))
-                return redirect("certification_staff:appeal_detail", pk=pk)
+        problems = _form_write(
+            form,
+            lambda data: services.appeal_decide(
+                appeal=appeal,
+                decided_by=request.user,
+                outcome=data["outcome"],
+                reasons=data["reasons"],
+            ),
+        )
+        if not problems:
+            messages.success(request, _("The appeal was decided."))
+            return redirect("certification_staff:appeal_detail", pk=pk)
     application = appeal.decision.application
     return render(
         request,
@@ -780,28 +789,25 @@ def application_apply(request: HttpRequest, code: str) -> HttpResponse:
     problems: list[str] = []
     training_jp = selectors.training_jp_for(request.user)
     if request.method == "POST":
-        if not form.is_valid():
-            problems = _form_problems(form)
-        else:
-            try:
-                services.application_submit(
-                    trainee=request.user,
-                    scheme=scheme,
-                    purpose=form.cleaned_data["purpose"],
-                    self_assessment=[
-                        services.SelfAssessmentAnswer(element=element, competent=ok)
-                        for element, ok in form.answers()
-                    ],
-                    training_jp=training_jp,
-                )
-            except ValidationError as error:
-                problems = error.messages
-            else:
-                messages.success(
-                    request,
-                    _("Your application was submitted; an assessor will review it."),
-                )
-                return redirect("competency:record")
+        problems = _form_write(
+            form,
+            lambda data: services.application_submit(
+                trainee=request.user,
+                scheme=scheme,
+                purpose=data["purpose"],
+                self_assessment=[
+                    services.SelfAssessmentAnswer(element=element, competent=ok)
+                    for element, ok in form.answers()
+                ],
+                training_jp=training_jp,
+            ),
+        )
+        if not problems:
+            messages.success(
+                request,
+                _("Your application was submitted; an assessor will review it."),
+            )
+            return redirect("competency:record")
     return render(
         request,
         "lms/certification/application_apply.html",
