@@ -49,6 +49,34 @@ def staff_of_r3(
 
 
 ADMIN_ONLY = {**same_for_all(200), "anonymous": 302, "trainee": 302}
+
+
+def authoring_rows(name: str, base: str) -> dict[str, tuple[str, str, dict[str, int]]]:
+    """Rows of a Wagtail authoring viewset at `base` (assessments, H5P alike).
+
+    Lists and forms: the centres' trainers and admins and the central admin;
+    other staff are turned away (to the admin home), trainees sent to sign in.
+    Object views are probed with an id that does not exist: edit checks the
+    right to author first (others: admin home), the rest answer 404 to staff.
+    """
+    rows = {
+        view: (tail, {**staff_of_r3(200, others=302), "trainee": 302})
+        for view, tail in (
+            ("index", ""),
+            ("index_results", "results/"),
+            ("add", "new/"),
+        )
+    }
+    rows["edit"] = ("edit/999999999/", {**staff_of_r3(404, others=302)})
+    for view in ("delete", "history", "history_results", "usage"):
+        rows[view] = (
+            f"{view.replace('_', '-')}/999999999/",
+            {**same_for_all(404), "anonymous": 302, "trainee": 302},
+        )
+    return {
+        f"{name}:{view}": ("get", f"{base}{tail}", expected)
+        for view, (tail, expected) in rows.items()
+    }
 COHORT_PAGE = {**staff_of_r3(200), "trainee": 403}
 # Any staff member may open the list; it shows only their own centre's cohorts
 # (empty for a university or the LSP).
@@ -494,39 +522,17 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     # --- end of whole-course review ----------------------------------------------
     # --- assessment authoring (Wagtail admin, /admin/asesmen/) --------------------
-    # Lists and forms: the centres' trainers and admins and the central admin;
-    # other staff are turned away (to the admin home), trainees sent to sign in.
-    # Object views are probed with an id that does not exist (404 for every
-    # staff member); another centre's objects answering 404 to an author is
-    # tested in tests/assessments/test_authoring_admin.py.
+    # Columns as `authoring_rows` says; another centre's objects answering 404 to
+    # an author is tested in tests/assessments/test_authoring_admin.py.
     **{
-        f"{name}:{view}": ("get", f"/admin/asesmen/{prefix}/{tail}", expected)
+        row: probe
         for name, prefix in (
             ("assessment_authoring", "asesmen"),
             ("question_bank_authoring", "bank-soal"),
             ("question_authoring", "soal"),
             ("rubric_authoring", "rubrik"),
         )
-        for view, tail, expected in (
-            *(
-                (view, tail, {**staff_of_r3(200, others=302), "trainee": 302})
-                for view, tail in (
-                    ("index", ""),
-                    ("index_results", "results/"),
-                    ("add", "new/"),
-                )
-            ),
-            # Edit checks the right to author first (others: admin home).
-            ("edit", "edit/999999999/", {**staff_of_r3(404, others=302)}),
-            *(
-                (
-                    view,
-                    f"{view.replace('_', '-')}/999999999/",
-                    {**same_for_all(404), "anonymous": 302, "trainee": 302},
-                )
-                for view in ("delete", "history", "history_results", "usage")
-            ),
-        )
+        for row, probe in authoring_rows(name, f"/admin/asesmen/{prefix}/").items()
     },
     **{
         f"assessment_authoring:{view}": (
@@ -547,33 +553,10 @@ MATRIX: dict[str, tuple[str, str, dict[str, int]]] = {
     },
     # --- end of the assessment authoring block ------------------------------------
     # --- h5padmin (H5P in the Wagtail admin, /admin/h5p/) -------------------------
-    # Built on the assessment authoring classes, so the same columns: listing and
-    # upload for the centres' trainers and admins and the central admin (others
-    # to the admin home, trainees to sign in); object views probed with an id
-    # that does not exist. Another centre's content answering 404 on every view
-    # is tested in tests/h5p/test_admin_viewset.py.
-    **{
-        f"h5p_admin:{view}": ("get", f"/admin/h5p/{tail}", expected)
-        for view, tail, expected in (
-            *(
-                (view, tail, {**staff_of_r3(200, others=302), "trainee": 302})
-                for view, tail in (
-                    ("index", ""),
-                    ("index_results", "results/"),
-                    ("add", "new/"),
-                )
-            ),
-            ("edit", "edit/999999999/", {**staff_of_r3(404, others=302)}),
-            *(
-                (
-                    view,
-                    f"{view.replace('_', '-')}/999999999/",
-                    {**same_for_all(404), "anonymous": 302, "trainee": 302},
-                )
-                for view in ("delete", "history", "history_results", "usage")
-            ),
-        )
-    },
+    # Built on the assessment authoring classes, so the same columns. Another
+    # centre's content answering 404 on every view is tested in
+    # tests/h5p/test_admin_viewset.py.
+    **authoring_rows("h5p_admin", "/admin/h5p/"),
     # --- end of h5padmin -------------------------------------------------------------
 }
 
