@@ -6,7 +6,6 @@ count by hand."""
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 
 from courses.models import Enrolment
 from tests.dashboards.builders import (
@@ -15,20 +14,15 @@ from tests.dashboards.builders import (
     trainee_at,
     world_make,
 )
+from tests.dashboards.test_dashboard import (  # noqa: F401 (an autouse fixture)
+    CENTRAL,
+    R3_ADMIN,
+    URL,
+    _english,
+)
 from tests.lms.test_certification import make_scheme
 
 pytestmark = pytest.mark.django_db
-
-CENTRAL = "admin.pusat@lms.example"
-R3_ADMIN = "penyelenggara.r3@lms.example"
-URL = "/staf/dasbor/"
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
 
 
 def test_by_scheme_counts_a_trainee_once_and_shows_untargeted_courses(staff_client):
